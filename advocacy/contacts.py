@@ -1,0 +1,469 @@
+"""Read contact files (CSV, YAML, JSON), check every record, and return officials plus problems.
+
+Reading never raises for a bad row: each problem is reported with its file and line, rows with
+errors are left out, and every good row is still loaded. Values are kept exactly as written
+(Cyrillic, diacritics, ``=HYPERLINK(...)``, ``{{ 7*7 }}``, ``<script>``): they are data, never code.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from advocacy.models import ROLES, Official, Problem
+from advocacy.states import state_code
+from advocacy.text import name_key, slugify
+
+CONTACT_SUFFIXES = (".csv", ".yaml", ".yml", ".json")
+
+#: The documented columns of a contact file, in order. ``name``, ``role``, ``city`` and ``state``
+#: are required; the embedded data set also requires ``source`` and ``as_of``.
+COLUMNS = (
+    "id", "name", "role", "city", "state", "title", "district", "email", "phone", "address",
+    "given_name", "family_name", "honorific", "email_derived", "source", "as_of", "stale", "note",
+)  # fmt: skip
+REQUIRED = ("name", "role", "city", "state")
+ALIASES = {
+    "first_name": "given_name",
+    "last_name": "family_name",
+    "surname": "family_name",
+    "e_mail": "email",
+    "email_address": "email",
+    "postal_address": "address",
+    "mailing_address": "address",
+    "telephone": "phone",
+    "phone_number": "phone",
+    "ward": "district",
+    "notes": "note",
+    "updated": "as_of",
+    "as_of_date": "as_of",
+}
+ROLE_WORDS = {
+    "mayor": "mayor",
+    "council member": "council_member",
+    "councilmember": "council_member",
+    "council": "council_member",
+    "councillor": "council_member",
+    "councilor": "council_member",
+    "council president": "council_member",
+    "alderman": "council_member",
+    "alderperson": "council_member",
+    "commissioner": "council_member",
+    "assembly member": "council_member",
+}
+MAX_FIELD = 2000
+STALE_AFTER_DAYS = 548  # 18 months
+_ZIP = re.compile(r"\b\d{5}(?:-\d{4})?\b")
+_BOOL_TRUE = {"1", "true", "yes", "y", "x"}
+_BOOL_FALSE = {"", "0", "false", "no", "n"}
+
+
+@dataclass
+class ContactLoad:
+    """The outcome of reading contact files: the good officials and every problem found."""
+
+    officials: list[Official] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+@dataclass
+class _Row:
+    line: int
+    values: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Return the contact files named by ``paths``; a folder stands for its contact files."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.suffix.lower() in CONTACT_SUFFIXES))
+        else:
+            files.append(path)
+    return files
+
+
+def load_contacts(
+    paths: Iterable[Path],
+    *,
+    today: dt.date | None = None,
+    deliverability: bool = False,
+    strict: bool = False,
+    display_names: dict[Path, str] | None = None,
+) -> ContactLoad:
+    """Read and check every contact file; ``strict`` also requires ``source`` and ``as_of``."""
+    today = today or dt.date.today()
+    result = ContactLoad()
+    seen: dict[tuple[str, ...], tuple[str, int]] = {}
+    for path in expand_paths(paths):
+        shown = (display_names or {}).get(path, str(path))
+        for row in _read_rows(path, shown, result.problems):
+            official = _check_row(row, shown, today, deliverability, strict)
+            result.problems.extend(row.problems)
+            if official is None:
+                continue
+            key = (name_key(official.name), name_key(official.city), official.state, official.role)
+            if key in seen:
+                first_path, first_line = seen[key]
+                where = f"line {first_line}" if first_path == shown else f"{first_path}:{first_line}"
+                result.problems.append(
+                    Problem(shown, row.line, "error", f"duplicate of {where} ({official.name})")
+                )
+                continue
+            seen[key] = (shown, row.line)
+            result.officials.append(official)
+    return result
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def _read_rows(path: Path, shown: str, problems: list[Problem]) -> Iterator[_Row]:
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        problems.append(Problem(shown, None, "error", f"cannot read file: {err.strerror or err}"))
+        return
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        yield from _read_csv(raw, shown, problems)
+    elif suffix in (".yaml", ".yml", ".json"):
+        text = _decode_strict(raw, shown, problems)
+        if text is None:
+            return
+        reader = _read_json if suffix == ".json" else _read_yaml
+        yield from reader(text, shown, problems)
+    else:
+        problems.append(
+            Problem(shown, None, "error", "unknown file type (use .csv, .yaml, .yml or .json)")
+        )
+
+
+def _decode_strict(raw: bytes, shown: str, problems: list[Problem]) -> str | None:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        byte = raw[err.start : err.start + 1].hex()
+        problems.append(
+            Problem(shown, line, "error", f"byte 0x{byte} is not UTF-8; save the file as UTF-8")
+        )
+        return None
+
+
+def _normalise_header(name: str) -> str:
+    key = re.sub(r"[^a-z0-9]+", "_", (name or "").strip().lower()).strip("_")
+    return ALIASES.get(key, key)
+
+
+def _read_csv(raw: bytes, shown: str, problems: list[Problem]) -> Iterator[_Row]:
+    # Undecodable bytes are kept as surrogates so that only the rows holding them are rejected.
+    text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
+    if not text.strip():
+        problems.append(Problem(shown, None, "error", "file is empty"))
+        return
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    csv.field_size_limit(64 * 1024 * 1024)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    try:
+        header = next(reader)
+    except (csv.Error, StopIteration) as err:
+        problems.append(Problem(shown, 1, "error", f"cannot read the header: {err}"))
+        return
+    columns = [_normalise_header(h) for h in header]
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        problems.append(
+            Problem(
+                shown,
+                1,
+                "error",
+                f"missing header column(s) {', '.join(missing)}; the first line must name the "
+                f"columns (required: {', '.join(REQUIRED)})",
+            )
+        )
+        return
+    unknown = [h for h, c in zip(header, columns, strict=True) if c and c not in COLUMNS]
+    if unknown:
+        problems.append(
+            Problem(shown, 1, "warning", f"unknown column(s) ignored: {', '.join(unknown)}")
+        )
+    line = reader.line_num + 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            problems.append(Problem(shown, line, "error", f"malformed CSV: {err}"))
+            line = reader.line_num + 1
+            continue
+        start, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue  # blank line
+        row = _Row(start, {})
+        extra = cells[len(columns) :]
+        if any(cell.strip() for cell in extra):
+            row.problems.append(
+                Problem(shown, start, "warning", f"{len(extra)} value(s) beyond the last column ignored")
+            )
+        for column, cell in zip(columns, cells, strict=False):
+            if column in COLUMNS and column not in row.values:
+                row.values[column] = cell
+        yield row
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe YAML loader that remembers the line of every mapping."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _records_of(document: Any) -> list[Any] | None:
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict) and isinstance(document.get("officials"), list):
+        return document["officials"]
+    return None
+
+
+def _read_yaml(text: str, shown: str, problems: list[Problem]) -> Iterator[_Row]:
+    try:
+        document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        reason = getattr(err, "problem", None) or str(err).splitlines()[0]
+        problems.append(Problem(shown, line, "error", f"invalid YAML: {reason}"))
+        return
+    yield from _rows_from_records(document, shown, problems, default_line=1)
+
+
+def _read_json(text: str, shown: str, problems: list[Problem]) -> Iterator[_Row]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as err:
+        problems.append(Problem(shown, err.lineno, "error", f"invalid JSON: {err.msg}"))
+        return
+    records = _records_of(document)
+    if records is not None:
+        for record, line in zip(records, _json_element_lines(text), strict=False):
+            if isinstance(record, dict):
+                record["__line__"] = line
+    yield from _rows_from_records(document, shown, problems, default_line=1)
+
+
+def _json_element_lines(text: str) -> Iterator[int]:
+    """Yield the line on which each element of the records array starts."""
+    match = re.search(r'"officials"\s*:\s*\[', text) if not text.lstrip().startswith("[") else None
+    index = match.end() if match else text.index("[") + 1
+    decoder = json.JSONDecoder()
+    while True:
+        while index < len(text) and text[index] in " \t\r\n,":
+            index += 1
+        if index >= len(text) or text[index] == "]":
+            return
+        yield text.count("\n", 0, index) + 1
+        _, index = decoder.raw_decode(text, index)
+
+
+def _rows_from_records(
+    document: Any, shown: str, problems: list[Problem], default_line: int
+) -> Iterator[_Row]:
+    records = _records_of(document)
+    if records is None:
+        problems.append(
+            Problem(
+                shown,
+                default_line,
+                "error",
+                "expected a list of records, or a mapping with an 'officials' list",
+            )
+        )
+        return
+    for index, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            problems.append(
+                Problem(shown, default_line, "error", f"record {index} is not a mapping")
+            )
+            continue
+        line = int(record.pop("__line__", default_line))
+        values: dict[str, Any] = {}
+        unknown = []
+        for key, value in record.items():
+            column = _normalise_header(str(key))
+            if column in COLUMNS:
+                values[column] = value
+            else:
+                unknown.append(str(key))
+        row = _Row(line, values)
+        if unknown:
+            row.problems.append(
+                Problem(shown, line, "warning", f"unknown field(s) ignored: {', '.join(unknown)}")
+            )
+        yield row
+
+
+# -- checking --------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()
+
+
+def _normalise_role(value: str) -> str | None:
+    key = name_key(value)
+    if key.replace(" ", "_") in ROLES:
+        return key.replace(" ", "_")
+    return ROLE_WORDS.get(key)
+
+
+def _parse_date(value: str) -> dt.date | None:
+    for pattern in ("%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            return dt.datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _check_row(
+    row: _Row, shown: str, today: dt.date, deliverability: bool, strict: bool
+) -> Official | None:
+    def problem(severity: str, message: str) -> None:
+        row.problems.append(Problem(shown, row.line, severity, message))
+
+    values = {key: _text(value) for key, value in row.values.items()}
+    errors_before = sum(1 for p in row.problems if p.severity == "error")
+
+    for column, value in values.items():
+        if any("\udc80" <= ch <= "\udcff" for ch in value):
+            problem("error", f"{column}: contains bytes that are not UTF-8; save the file as UTF-8")
+            return None
+        if len(value) > MAX_FIELD:
+            problem("error", f"{column}: value is {len(value):,} characters long (limit {MAX_FIELD:,})")
+            return None
+
+    required = REQUIRED + (("source", "as_of") if strict else ())
+    missing = [column for column in required if not values.get(column)]
+    if missing:
+        problem("error", f"missing required field(s): {', '.join(missing)}")
+
+    role = None
+    if values.get("role"):
+        role = _normalise_role(values["role"])
+        if role is None:
+            problem(
+                "error", f"unknown role {values['role']!r} (use 'mayor' or 'council_member')"
+            )
+
+    state = None
+    if values.get("state"):
+        state = state_code(values["state"])
+        if state is None:
+            problem("error", f"unknown US state {values['state']!r}")
+
+    email = values.get("email") or None
+    if email:
+        email = _check_email(email, deliverability, problem)
+
+    address = values.get("address") or None
+    if address:
+        lines = [part.strip() for part in re.split(r"\r?\n|;", address) if part.strip()]
+        address = "\n".join(lines)
+        if not _ZIP.search(lines[-1] if lines else ""):
+            problem("warning", "address has no ZIP code on its last line; letters may not arrive")
+
+    as_of = values.get("as_of") or None
+    if as_of:
+        when = _parse_date(as_of)
+        if when is None:
+            problem("error", f"as_of {as_of!r} is not a date (use YYYY-MM-DD)")
+        elif (today - when).days > STALE_AFTER_DAYS:
+            problem("warning", f"record is from {as_of}, more than 18 months ago; check it is current")
+
+    stale = _flag(values.get("stale", ""), "stale", problem)
+    email_derived = _flag(values.get("email_derived", ""), "email_derived", problem)
+    if stale:
+        problem("warning", f"{values.get('name')} is marked stale: {values.get('note') or 'not current'}")
+    if not email and not address:
+        problem("warning", "no email and no postal address: no letter can reach this official")
+
+    if sum(1 for p in row.problems if p.severity == "error") > errors_before:
+        return None
+    assert role is not None and state is not None
+    name = values["name"]
+    return Official(
+        id=values.get("id") or slugify(f"{values['city']}-{state}-{role}-{name}"),
+        name=name,
+        role=role,
+        city=values["city"],
+        state=state,
+        given_name=values.get("given_name") or None,
+        family_name=values.get("family_name") or None,
+        honorific=values.get("honorific") or None,
+        title=values.get("title") or None,
+        district=values.get("district") or None,
+        email=email,
+        email_derived=bool(email_derived),
+        phone=values.get("phone") or None,
+        address=address,
+        source=values.get("source") or None,
+        as_of=as_of,
+        stale=bool(stale),
+        note=values.get("note") or None,
+        origin=f"{shown}:{row.line}",
+    )
+
+
+def _flag(value: str, column: str, problem: Any) -> bool | None:
+    lowered = value.strip().lower()
+    if lowered in _BOOL_TRUE:
+        return True
+    if lowered in _BOOL_FALSE:
+        return False
+    problem("error", f"{column}: {value!r} is not true or false")
+    return None
+
+
+def _check_email(email: str, deliverability: bool, problem: Any) -> str | None:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(email, check_deliverability=deliverability)
+    except EmailNotValidError as err:
+        problem("error", f"invalid email {email!r}: {err}")
+        return None
+    return checked.normalized

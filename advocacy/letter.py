@@ -1,0 +1,149 @@
+"""The rendered letter: a small document model that every output format reads.
+
+A template renders to text; ``advocacy.compose`` turns that text into a :class:`Letter` made of
+paragraphs whose parts are plain strings and numbered note references. Output modules
+(``advocacy.formats.*``) never see Jinja: they lay out this model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from advocacy.dataset import City
+from advocacy.models import Official, Quote, Sender, Tie
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+PLACEHOLDER_NAME = "[Your name]"
+PLACEHOLDER_ADDRESS = ("[Your street address]", "[City, State ZIP]")
+
+
+def us_date(day: dt.date) -> str:
+    """Format a date as US letters do, independent of the locale: "June 3, 2022"."""
+    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+@dataclass(frozen=True)
+class NoteRef:
+    """A reference to note ``number`` at this point of a paragraph."""
+
+    number: int
+
+
+Part = str | NoteRef
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One block of the letter.
+
+    ``kind`` is ``body`` (a normal paragraph), ``quote`` (a block quotation), ``heading``
+    or ``list`` (``items`` holds one tuple of parts per list item).
+    """
+
+    parts: tuple[Part, ...]
+    kind: str = "body"
+    items: tuple[tuple[Part, ...], ...] = ()
+
+    def plain(self, marker: str = "[{n}]") -> str:
+        """Return the paragraph as plain text, with note references shown as ``marker``."""
+        return parts_text(self.parts, marker)
+
+
+def parts_text(parts: tuple[Part, ...], marker: str = "[{n}]") -> str:
+    return "".join(p if isinstance(p, str) else marker.format(n=p.number) for p in parts)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A numbered citation of a quote: plain-text citation and the source's address."""
+
+    number: int
+    quote: Quote
+
+    @property
+    def text(self) -> str:
+        return self.quote.citation()
+
+    @property
+    def url(self) -> str:
+        return self.quote.url
+
+
+@dataclass(frozen=True)
+class Letter:
+    """Everything needed to lay out one letter to one official in any format."""
+
+    official: Official
+    city: City
+    tie: Tie
+    sender: Sender
+    date: dt.date
+    template: str
+    subject: str
+    salutation: str
+    paragraphs: tuple[Paragraph, ...]
+    closing: str
+    notes: tuple[Note, ...]
+    short_paragraphs: tuple[Paragraph, ...]
+    short_notes: tuple[Note, ...]
+    warnings: tuple[str, ...] = ()
+    extras: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def date_text(self) -> str:
+        return us_date(self.date)
+
+    @property
+    def sender_name(self) -> str:
+        return self.sender.name or PLACEHOLDER_NAME
+
+    @property
+    def sender_lines(self) -> tuple[str, ...]:
+        """The sender block: name, organisation, address, phone, email."""
+        lines = [self.sender_name]
+        if self.sender.organisation:
+            lines.append(self.sender.organisation)
+        lines.extend(self.sender.address_lines or PLACEHOLDER_ADDRESS)
+        if self.sender.phone:
+            lines.append(self.sender.phone)
+        if self.sender.email:
+            lines.append(self.sender.email)
+        return tuple(lines)
+
+    @property
+    def signature_lines(self) -> tuple[str, ...]:
+        lines = [self.sender_name]
+        if self.sender.district:
+            lines.append(f"Resident, {self.sender.district}")
+        if self.sender.organisation:
+            lines.append(self.sender.organisation)
+        return tuple(lines)
+
+    @property
+    def recipient_lines(self) -> tuple[str, ...]:
+        """The inside address, as it must show through a window envelope."""
+        official = self.official
+        name = f"{official.honorific} {official.name}" if official.honorific else official.name
+        title = official.display_title
+        if official.district and official.role == "council_member":
+            title = f"{title}, District {official.district}"
+        lines = [name, title]
+        if official.address:
+            address = official.address.splitlines()
+            city_line = f"City of {official.city}"
+            if not any(official.city.lower() in line.lower() for line in address[:-1]):
+                lines.append(city_line)
+            lines.extend(address)
+        else:
+            lines.extend([f"City of {official.city}", f"{official.city}, {official.state}"])
+        return tuple(lines)
+
+    @property
+    def has_placeholders(self) -> bool:
+        return self.sender.is_placeholder or not self.sender.address_lines

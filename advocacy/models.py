@@ -1,0 +1,160 @@
+"""Plain data records shared by every module: ties, officials, quotes, senders and problems."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+TIE_STATUSES = ("kept", "dormant", "suspended", "terminated", "unknown")
+ROLES = ("mayor", "council_member")
+WORDINGS = ("official", "ukrinform", "interfax", "spoken")
+
+
+@dataclass(frozen=True)
+class Tie:
+    """A sister-city tie between a US city and a Russian city, with its status after February 2022."""
+
+    id: str
+    us_city: str
+    state: str
+    russian_city: str
+    status: str
+    source: str
+    as_of: str
+    russian_city_alt: tuple[str, ...] = ()
+    established: str | None = None
+    status_date: str | None = None
+    status_note: str | None = None
+    sources: tuple[str, ...] = ()
+    confidence: str | None = None
+
+    @property
+    def city_key(self) -> tuple[str, str]:
+        return (self.us_city, self.state)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["russian_city_alt"] = list(self.russian_city_alt)
+        data["sources"] = list(self.sources)
+        return data
+
+
+@dataclass(frozen=True)
+class Official:
+    """A mayor or council member, as loaded from the embedded data or a user's contact file."""
+
+    name: str
+    role: str
+    city: str
+    state: str
+    id: str = ""
+    given_name: str | None = None
+    family_name: str | None = None
+    honorific: str | None = None
+    title: str | None = None
+    district: str | None = None
+    email: str | None = None
+    email_derived: bool = False
+    phone: str | None = None
+    address: str | None = None
+    source: str | None = None
+    as_of: str | None = None
+    stale: bool = False
+    note: str | None = None
+    origin: str = field(default="", compare=False)
+
+    @property
+    def city_key(self) -> tuple[str, str]:
+        return (self.city, self.state)
+
+    @property
+    def display_title(self) -> str:
+        if self.title:
+            return self.title
+        return "Mayor" if self.role == "mayor" else "Councilmember"
+
+    @property
+    def surname(self) -> str:
+        if self.family_name:
+            return self.family_name
+        parts = self.name.split()
+        return parts[-1] if parts else self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("origin")
+        return data
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One passage of a speech in one outlet's wording, with everything needed to cite it."""
+
+    id: str
+    speaker: str
+    text: str
+    delivered: str
+    outlet: str
+    url: str
+    wording: str
+    source: str
+    as_of: str
+    speaker_title: str | None = None
+    event: str | None = None
+    venue: str | None = None
+    published: str | None = None
+    topics: tuple[str, ...] = ()
+    cities: tuple[str, ...] = ()
+    confidence: str | None = None
+
+    def citation(self) -> str:
+        """Return the full citation as one line of plain text."""
+        who = self.speaker + (f", {self.speaker_title}" if self.speaker_title else "")
+        event = f", {self.event}" if self.event else ""
+        venue = f" ({self.venue})" if self.venue else ""
+        published = f", {self.published}" if self.published else ""
+        return f"{who}{event}{venue}, {self.delivered}. Wording: {self.outlet}{published}. {self.url}"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["topics"] = list(self.topics)
+        data["cities"] = list(self.cities)
+        return data
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Whoever signs the letters; missing fields render as visible placeholders."""
+
+    name: str | None = None
+    address_lines: tuple[str, ...] = ()
+    email: str | None = None
+    phone: str | None = None
+    district: str | None = None
+    organisation: str | None = None
+
+    @property
+    def is_placeholder(self) -> bool:
+        return not self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["address_lines"] = list(self.address_lines)
+        return data
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about an input file: where it is, how bad it is and what is wrong."""
+
+    path: str
+    line: int | None
+    severity: str  # "error" or "warning"
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

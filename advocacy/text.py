@@ -1,0 +1,29 @@
+"""Small text helpers: ASCII slugs and the normalised keys used to match names as people type them."""
+
+from __future__ import annotations
+
+import re
+
+from unidecode import unidecode
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """Return an ASCII slug that is safe as one path component ("San José" -> "san-jose").
+
+    Cyrillic and other scripts are transliterated; dots, slashes and every other separator
+    become hyphens, so a slug can never be "..", absolute, or contain a path separator.
+    """
+    ascii_text = unidecode(text or "").lower()
+    slug = _NON_ALNUM.sub("-", ascii_text).strip("-")
+    slug = slug[:max_length].rstrip("-")
+    return slug or "unnamed"
+
+
+def name_key(text: str) -> str:
+    """Return a key for comparing names: no accents, no case, no punctuation, "Saint" as "st"."""
+    ascii_text = unidecode(text or "").lower()
+    words = _NON_ALNUM.sub(" ", ascii_text).split()
+    words = ["st" if word == "saint" else word for word in words]
+    return " ".join(words)

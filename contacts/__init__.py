@@ -1,0 +1,1 @@
+"""Embedded data set (ties, officials, quotes); see README.md in this folder."""
