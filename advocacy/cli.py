@@ -249,6 +249,141 @@ def contacts_check(
         ctx.exit(1)
 
 
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _sender(state: State, path: Path | None) -> Any:
+    from advocacy.config import load_sender
+    from advocacy.models import Sender
+
+    sender = load_sender(path, state.config)
+    if sender is None or sender.is_placeholder:
+        click.echo(
+            "Warning: no sender set; letters carry placeholders such as [Your name]. "
+            "Use --sender FILE (TOML with name, address, email, phone) or add a [sender] "
+            "table to advocacy.toml.",
+            err=True,
+        )
+    return sender or Sender()
+
+
+def letter_options(function: Any) -> Any:
+    """Options shared by `letter` and `packet`."""
+    options = [
+        click.option(
+            "--to",
+            type=click.Choice(["mayor", "council", "all"]),
+            default="all",
+            show_default=True,
+            help="Who gets letters.",
+        ),
+        click.option("--template", help="Template name (default: mayor / council by role)."),
+        click.option(
+            "--templates",
+            "templates_dir",
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            help="Folder of your own templates, looked up before the built-ins.",
+        ),
+        click.option(
+            "--format",
+            "formats",
+            default="pdf,docx,eml,mailto,txt",
+            show_default=True,
+            help="Comma-separated formats: pdf, docx, eml, mailto, txt.",
+        ),
+        click.option(
+            "--sender",
+            "sender_path",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="TOML file with the sender's name, address, email, phone.",
+        ),
+        click.option(
+            "--date",
+            "date",
+            callback=_parse_date,
+            help="Date on the letters, YYYY-MM-DD (default: today). Fixes outputs byte for byte.",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@cli.command()
+@click.option("--city", required=True, help='The city ("San Jose, CA", "Portland, OR", "san-jose").')
+@click.option("--official", "official_name", help="Only this official (name or surname).")
+@letter_options
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder.",
+)
+@pass_state
+def letter(
+    state: State,
+    city: str,
+    official_name: str | None,
+    to: str,
+    template: str | None,
+    templates_dir: Path | None,
+    formats: str,
+    sender_path: Path | None,
+    date: dt.date,
+    out: Path,
+) -> None:
+    """Write letters to the mayor and council members of one city.
+
+    Writes OUT/<city>/<official>.pdf, .docx, .eml and .txt, plus index.html (with mailto
+    links) and manifest.json. Exits 1 if any letter failed (the others are still written).
+
+    \b
+    Examples:
+      advocacy letter --city "San Jose, CA"
+      advocacy letter --city portland-or --to mayor --format pdf,mailto
+      advocacy letter --city "San Diego" --official LaCava --sender me.toml --date 2026-12-01
+    """
+    from advocacy.generate import LetterFactory, parse_formats, plan_city, write_city_index
+    from advocacy.templating import search_path
+
+    chosen_formats = parse_formats(formats)
+    data = state.dataset()
+    target = data.find_city(city)
+    folders = search_path(templates_dir)
+    jobs, skipped = plan_city(
+        data, target, folders, to=to, official_name=official_name, template_name=template
+    )
+    sender = _sender(state, sender_path)
+    factory = LetterFactory(folders, chosen_formats, sender, date, data.quotes)
+    results = []
+    for job in jobs:
+        result = factory.write(job, out)
+        results.append(result)
+        if result.status == "failed":
+            click.echo(f"Error: {job.official.name}: {result.error}", err=True)
+    for skip in skipped:
+        click.echo(f"Warning: skipped {skip.official.name}: {skip.reason}", err=True)
+    index, _ = write_city_index(out, target, results, skipped, folders, date, chosen_formats)
+    made = sum(len(r.files) for r in results)
+    failed = sum(1 for r in results if r.status == "failed")
+    links = sum(1 for r in results if r.mailto)
+    click.echo(
+        f"{target.label}: {len(results) - failed} of {len(results)} letters written "
+        f"({made} files, {links} mailto links) in {index.parent}"
+    )
+    click.echo(f"Open {index} to see them.")
+    if failed:
+        ctx = click.get_current_context()
+        ctx.exit(1)
+
+
 def main() -> None:
     """Run the command line (the ``advocacy`` console script)."""
     cli(prog_name="advocacy")

@@ -13,19 +13,10 @@ from typing import Any
 
 from advocacy.dataset import City
 from advocacy.models import Official, Quote, Sender, Tie
-
-MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
-)  # fmt: skip
+from advocacy.text import us_date
 
 PLACEHOLDER_NAME = "[Your name]"
 PLACEHOLDER_ADDRESS = ("[Your street address]", "[City, State ZIP]")
-
-
-def us_date(day: dt.date) -> str:
-    """Format a date as US letters do, independent of the locale: "June 3, 2022"."""
-    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
 @dataclass(frozen=True)

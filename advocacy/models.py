@@ -109,11 +109,15 @@ class Quote:
 
     def citation(self) -> str:
         """Return the full citation as one line of plain text."""
+        from advocacy.text import long_date
+
         who = self.speaker + (f", {self.speaker_title}" if self.speaker_title else "")
         event = f", {self.event}" if self.event else ""
-        venue = f" ({self.venue})" if self.venue else ""
-        published = f", {self.published}" if self.published else ""
-        return f"{who}{event}{venue}, {self.delivered}. Wording: {self.outlet}{published}. {self.url}"
+        published = f", {long_date(self.published)}" if self.published else ""
+        return (
+            f"{who}{event}, {long_date(self.delivered)}. "
+            f"Text: {self.outlet}{published}. {self.url}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from unidecode import unidecode
@@ -27,3 +28,27 @@ def name_key(text: str) -> str:
     words = _NON_ALNUM.sub(" ", ascii_text).split()
     words = ["st" if word == "saint" else word for word in words]
     return " ".join(words)
+
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+
+
+def us_date(day: dt.date) -> str:
+    """Format a date as US letters do, independent of the locale: "June 3, 2022"."""
+    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def long_date(text: str) -> str:
+    """Format "2022-03-08" as "March 8, 2022", "2022-03" as "March 2022"; else unchanged."""
+    for pattern, style in (("%Y-%m-%d", "day"), ("%Y-%m", "month"), ("%Y", "year")):
+        try:
+            day = dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+        if style == "day":
+            return us_date(day)
+        return f"{MONTHS[day.month - 1]} {day.year}" if style == "month" else str(day.year)
+    return text

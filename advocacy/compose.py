@@ -1,0 +1,338 @@
+"""Compose letters: choose the quotes for a city, render a template, parse it into a Letter.
+
+The template context (documented in the README):
+
+``official``   the Official (name, title, role, district, email, address, source, as_of, ...)
+``city``       the City (name, state, label) and ``tie``, its sister-city tie (russian_city,
+               status: kept | dormant | suspended | terminated | unknown, status_date, ...)
+``sender``     the sender; missing fields show as placeholders such as ``[Your name]``
+``date``       the letter's date (a ``datetime.date``) and ``date_text`` ("June 3, 2022")
+``quotes``     the passages chosen for this city: ``quotes.city`` (the passage that names the
+               city, or none), ``quotes.brotherhood``, ``quotes.murderers``, ``quotes.tyrants``,
+               ``quotes.patronage``; ``quotes.all`` lists every passage
+``salutation`` "Dear Mayor Mahan", "Dear Councilmember Campos"
+helpers        ``quote(q)`` an inline quotation with its note, ``blockquote(q)`` a quotation as
+               its own paragraph, ``cite(q)`` just the note, ``address_block()`` the inside
+               address; plus whatever extra variables a command passes (``meeting_date``,
+               ``agenda_item``, ``petition``)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from advocacy.dataset import City
+from advocacy.exceptions import TemplateFailed
+from advocacy.letter import (
+    PLACEHOLDER_ADDRESS,
+    PLACEHOLDER_NAME,
+    Letter,
+    Note,
+    NoteRef,
+    Paragraph,
+    Part,
+)
+from advocacy.models import Official, Quote, Sender
+from advocacy.templating import Marked, TemplateInfo, clean_value, template_error
+from advocacy.text import long_date as format_date
+from advocacy.text import name_key, us_date
+
+NOTE_OPEN, NOTE_CLOSE = "\ue000", "\ue001"
+BLOCKQUOTE = "\ue002"
+SECTION_OPEN, SECTION_CLOSE = "\ue010", "\ue011"
+SECTIONS = ("subject", "salutation", "body", "closing", "short")
+WORDING_PREFERENCE = ("official", "interfax", "ukrinform", "spoken")
+_NOTE = re.compile(f"{NOTE_OPEN}([^{NOTE_CLOSE}]*){NOTE_CLOSE}")
+_SECTION = re.compile(f"{SECTION_OPEN}([a-z]+){SECTION_CLOSE}")
+
+
+# -- choosing quotes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuoteSet:
+    """The passages chosen for one city, each in one outlet's wording."""
+
+    city: Quote | None
+    brotherhood: Quote | None
+    murderers: Quote | None
+    tyrants: Quote | None
+    patronage: Quote | None
+    all: tuple[Quote, ...]
+
+
+def _best(quotes: Sequence[Quote], topic: str) -> Quote | None:
+    matching = [q for q in quotes if topic in q.topics]
+    matching.sort(key=lambda q: WORDING_PREFERENCE.index(q.wording))
+    return matching[0] if matching else None
+
+
+def _names_city(quote: Quote, city: City) -> bool:
+    """True when the passage names both this US city and its Russian partner."""
+    text = name_key(quote.text)
+    us_named = f" {name_key(city.name)} " in f" {text} "
+    partners = {name_key(n) for t in city.ties for n in (t.russian_city, *t.russian_city_alt)}
+    return us_named and any(f" {p} " in f" {text} " for p in partners)
+
+
+def select_quotes(city: City, quotes: Sequence[Quote]) -> QuoteSet:
+    """Choose the passages for ``city``: the one that names it, then the general ones."""
+    naming = [q for q in quotes if _names_city(q, city)]
+    naming.sort(key=lambda q: WORDING_PREFERENCE.index(q.wording))
+    return QuoteSet(
+        city=naming[0] if naming else None,
+        brotherhood=_best(quotes, "brotherhood"),
+        murderers=_best(quotes, "murderers"),
+        tyrants=_best(quotes, "tyrants"),
+        patronage=_best(quotes, "patronage"),
+        all=tuple(quotes),
+    )
+
+
+# -- the context -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SenderView:
+    """The sender as templates see it: missing name and address show as placeholders."""
+
+    name: str
+    address_lines: tuple[str, ...]
+    email: str
+    phone: str
+    district: str
+    organisation: str
+    is_placeholder: bool
+
+    @classmethod
+    def of(cls, sender: Sender) -> SenderView:
+        return cls(
+            name=sender.name or PLACEHOLDER_NAME,
+            address_lines=sender.address_lines or PLACEHOLDER_ADDRESS,
+            email=sender.email or "",
+            phone=sender.phone or "",
+            district=sender.district or "",
+            organisation=sender.organisation or "",
+            is_placeholder=sender.is_placeholder,
+        )
+
+
+def salutation_for(official: Official) -> str:
+    """Return "Dear Mayor Mahan" / "Dear Councilmember Campos" / "Dear Councilor Morillo"."""
+    title = official.display_title
+    if official.role == "council_member" and title.lower() in ("council member", "councilmember"):
+        title = "Councilmember"
+    return f"Dear {title} {official.surname}"
+
+
+def _quote_text(quote: Quote) -> str:
+    return clean_value(quote.text)
+
+
+def _helpers() -> dict[str, Any]:
+    def quote(q: Quote | None) -> Marked:
+        if q is None:
+            return Marked("")
+        return Marked(f"“{_quote_text(q)}”{NOTE_OPEN}{q.id}{NOTE_CLOSE}")
+
+    def blockquote(q: Quote | None) -> Marked:
+        if q is None:
+            return Marked("")
+        # Blank lines around it: a block quotation is always a paragraph of its own.
+        return Marked(f"\n\n{BLOCKQUOTE}{_quote_text(q)}{NOTE_OPEN}{q.id}{NOTE_CLOSE}\n\n")
+
+    def cite(q: Quote | None) -> Marked:
+        return Marked("" if q is None else f"{NOTE_OPEN}{q.id}{NOTE_CLOSE}")
+
+    def long_date(value: Any) -> str:
+        """Format "2022-03-08" as "March 8, 2022" ("2022-03" as "March 2022")."""
+        return format_date(clean_value(value))
+
+    def section(name: str) -> Marked:
+        return Marked(f"\n\n{SECTION_OPEN}{name}{SECTION_CLOSE}\n\n")
+
+    return {
+        "quote": quote,
+        "blockquote": blockquote,
+        "cite": cite,
+        "section": section,
+        "long_date": long_date,
+    }
+
+
+def build_context(
+    official: Official,
+    city: City,
+    sender: Sender,
+    date: dt.date,
+    quotes: Sequence[Quote],
+    extras: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return the variables a letter template sees."""
+    context: dict[str, Any] = dict(extras or {})
+    context.update(_helpers())
+    recipient = official
+
+    def address_block() -> str:
+        lines = [official.name, official.display_title]
+        if recipient.address:
+            lines.extend(recipient.address.splitlines())
+        return "; ".join(lines)
+
+    context.update(
+        official=official,
+        city=city,
+        tie=city.tie,
+        sender=SenderView.of(sender),
+        date=date,
+        date_text=us_date(date),
+        quotes=select_quotes(city, quotes),
+        salutation=salutation_for(official),
+        address_block=address_block,
+    )
+    return context
+
+
+# -- rendering and parsing -------------------------------------------------------------------
+
+
+def render_template(
+    environment: jinja2.Environment, info: TemplateInfo, context: dict[str, Any]
+) -> str:
+    """Render a letter template to marked-up text; Jinja errors name the template and line."""
+    try:
+        template = environment.get_template(info.path.name)
+        return template.render(context)
+    except TemplateFailed:
+        raise
+    except jinja2.TemplateError as err:
+        raise template_error(err, str(info.path)) from err
+    except (TypeError, ValueError, AttributeError, ZeroDivisionError, KeyError) as err:
+        raise template_error(err, str(info.path)) from err
+
+
+def split_sections(text: str, template: str) -> dict[str, str]:
+    """Split rendered text at the section markers the layout ``_letter.j2`` puts in."""
+    pieces = _SECTION.split(text)
+    sections = {"subject": pieces[0]}
+    for name, body in zip(pieces[1::2], pieces[2::2], strict=True):
+        sections[name] = body
+    missing = [name for name in SECTIONS if name not in sections]
+    if missing:
+        raise TemplateFailed(
+            f"missing section(s) {', '.join(missing)}: letter templates must extend "
+            '"_letter.j2" (or a built-in letter)',
+            template,
+        )
+    return sections
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _parts(text: str, numbering: dict[str, int]) -> tuple[Part, ...]:
+    parts: list[Part] = []
+    for index, piece in enumerate(_NOTE.split(text)):
+        if index % 2:
+            number = numbering.setdefault(piece, len(numbering) + 1)
+            parts.append(NoteRef(number))
+        elif piece:
+            parts.append(piece)
+    return tuple(parts)
+
+
+def parse_paragraphs(text: str, numbering: dict[str, int]) -> tuple[Paragraph, ...]:
+    """Parse blank-line separated text into paragraphs, numbering notes as they appear.
+
+    Within a paragraph, lines are joined with spaces; a paragraph whose lines all start with
+    "- " is a list, one starting with "## " is a heading, and one made by ``blockquote()`` is
+    a quotation.
+    """
+    paragraphs = []
+    for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n")):
+        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        if not lines:
+            continue
+        if all(line.startswith("- ") for line in lines):
+            items = tuple(_parts(_one_line(line[2:]), numbering) for line in lines)
+            paragraphs.append(Paragraph((), "list", items))
+        elif lines[0].startswith("## "):
+            paragraphs.append(Paragraph(_parts(_one_line(" ".join(lines)[3:]), numbering), "heading"))
+        elif lines[0].startswith(BLOCKQUOTE):
+            joined = _one_line(" ".join(lines).replace(BLOCKQUOTE, ""))
+            paragraphs.append(Paragraph(_parts(joined, numbering), "quote"))
+        else:
+            joined = _one_line(" ".join(lines).replace(BLOCKQUOTE, ""))
+            paragraphs.append(Paragraph(_parts(joined, numbering), "body"))
+    return tuple(paragraphs)
+
+
+def _notes(numbering: dict[str, int], quotes: Sequence[Quote], template: str) -> tuple[Note, ...]:
+    by_id = {q.id: q for q in quotes}
+    notes = []
+    for quote_id, number in numbering.items():
+        if quote_id not in by_id:
+            raise TemplateFailed(f"cites unknown quote {quote_id!r}", template)
+        notes.append(Note(number, by_id[quote_id]))
+    return tuple(sorted(notes, key=lambda n: n.number))
+
+
+def compose_letter(
+    environment: jinja2.Environment,
+    info: TemplateInfo,
+    official: Official,
+    city: City,
+    sender: Sender,
+    date: dt.date,
+    quotes: Sequence[Quote],
+    extras: dict[str, Any] | None = None,
+) -> Letter:
+    """Render ``info`` for one official and return the Letter every format is made from."""
+    context = build_context(official, city, sender, date, quotes, extras)
+    sections = split_sections(render_template(environment, info, context), str(info.path))
+    body_numbers: dict[str, int] = {}
+    short_numbers: dict[str, int] = {}
+    paragraphs = parse_paragraphs(sections["body"], body_numbers)
+    short = parse_paragraphs(sections["short"], short_numbers)
+    warnings = []
+    if not official.address:
+        warnings.append("no postal address: the printed letter cannot be mailed")
+    if not official.email:
+        warnings.append("no email address: no mailto link or email draft")
+    if official.email_derived:
+        warnings.append(f"email {official.email} is derived from a pattern; check it")
+    return Letter(
+        official=official,
+        city=city,
+        tie=city.tie,
+        sender=sender,
+        date=date,
+        template=info.name,
+        subject=_one_line(_NOTE.sub("", sections["subject"])),
+        salutation=_one_line(sections["salutation"]),
+        paragraphs=paragraphs,
+        closing=_one_line(sections["closing"]),
+        notes=_notes(body_numbers, quotes, str(info.path)),
+        short_paragraphs=short,
+        short_notes=_notes(short_numbers, quotes, str(info.path)),
+        warnings=tuple(warnings),
+        extras=dict(extras or {}),
+    )
+
+
+def word_count(paragraphs: Sequence[Paragraph]) -> int:
+    """Count the words a reader would say aloud (note markers are not words)."""
+    words = 0
+    for paragraph in paragraphs:
+        texts = [paragraph.plain("")] + [
+            "".join(p for p in item if isinstance(p, str)) for item in paragraph.items
+        ]
+        words += sum(len(text.split()) for text in texts)
+    return words

@@ -1,0 +1,87 @@
+"""``mailto:`` links (RFC 6068), kept within the length browsers and Windows hand on.
+
+Every character outside RFC 3986's unreserved set is percent-encoded as UTF-8, so a space is
+``%20`` (never ``+``), a line break is ``%0D%0A`` and ``& = ? # %`` inside values cannot end
+them. The body is the letter's short form; if the link would still exceed ``MAX_LENGTH``, whole
+paragraphs are dropped from the end and the body says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from advocacy.formats import Style
+from advocacy.formats.text import email_text
+from advocacy.letter import Letter, Note, Paragraph
+
+SUFFIX = ""
+MAX_LENGTH = 1800
+CUT_NOTICE = "[This message was shortened to fit an email link; the full letter is attached.]"
+
+
+def encode_value(text: str) -> str:
+    """Percent-encode a header value or body as RFC 6068 asks, with CRLF line breaks."""
+    crlf = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+    return quote(crlf, safe="", encoding="utf-8")
+
+
+def encode_address(address: str) -> str:
+    """Percent-encode an addr-spec for the ``to`` part; ``@`` stays readable."""
+    return quote(address, safe="@!$'*+;:", encoding="utf-8")
+
+
+def build_uri(to: str, subject: str, body: str) -> str:
+    return f"mailto:{encode_address(to)}?subject={encode_value(subject)}&body={encode_value(body)}"
+
+
+@dataclass(frozen=True)
+class MailtoLink:
+    """A mailto URI and whether its body had to be shortened."""
+
+    uri: str
+    shortened: bool
+
+    @property
+    def length(self) -> int:
+        return len(self.uri)
+
+
+def _used_notes(paragraphs: Sequence[Paragraph], notes: Sequence[Note]) -> list[Note]:
+    used = {p.number for para in paragraphs for p in para.parts if not isinstance(p, str)}
+    used |= {p.number for para in paragraphs for item in para.items for p in item
+             if not isinstance(p, str)}
+    return [n for n in notes if n.number in used]
+
+
+def mailto_link(letter: Letter, max_length: int = MAX_LENGTH) -> MailtoLink | None:
+    """Build the link for ``letter``; None when the official has no email."""
+    to = letter.official.email
+    if not to:
+        return None
+    paragraphs = list(letter.short_paragraphs)
+    uri = build_uri(to, letter.subject, email_text(letter, paragraphs, letter.short_notes))
+    if len(uri) <= max_length:
+        return MailtoLink(uri, False)
+    while paragraphs:
+        paragraphs.pop()
+        notice = Paragraph((CUT_NOTICE,))
+        kept = [*paragraphs, notice]
+        body = email_text(letter, kept, _used_notes(paragraphs, letter.short_notes))
+        uri = build_uri(to, letter.subject, body)
+        if len(uri) <= max_length:
+            return MailtoLink(uri, True)
+    # Even the salutation and signature do not fit: keep the subject only.
+    return MailtoLink(f"mailto:{encode_address(to)}?subject={encode_value(letter.subject)}", True)
+
+
+class Renderer:
+    """The mailto "format" produces the link text (it is listed in the index and manifest)."""
+
+    def __init__(self, style: Style):
+        self.style = style
+
+    def render(self, letter: Letter) -> bytes:
+        link = mailto_link(letter)
+        return link.uri.encode("ascii") if link else b""

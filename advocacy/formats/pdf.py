@@ -1,0 +1,108 @@
+"""PDF letters: the HTML print layout laid out by WeasyPrint.
+
+One :class:`Renderer` per process keeps WeasyPrint's font configuration and the parsed
+stylesheet, so only the first letter pays for loading fonts. WeasyPrint fetches nothing but
+files inside the template folders and ``data:`` addresses (:class:`SafeURLFetcher`): a
+template or stylesheet that points at the network or elsewhere on the disk gets no image,
+the letter is still rendered, and the refused address is kept in ``Renderer.refused``.
+
+The output is byte-identical for the same letter: the dates in the PDF are the letter's date
+and WeasyPrint derives the file identifier and font-subset names from the content.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from advocacy.exceptions import RenderFailed
+from advocacy.formats import Style
+from advocacy.formats.html import find_stylesheet, render_html
+from advocacy.letter import Letter
+
+SUFFIX = ".pdf"
+
+
+class FetchRefused(ValueError):
+    """WeasyPrint asked for an address outside the template folders."""
+
+
+class SafeURLFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that reads only local files inside ``roots`` and ``data:``.
+
+    WeasyPrint catches the :class:`FetchRefused` raised here, logs it and goes on without
+    the resource; every refused address is also appended to ``refused``.
+    """
+
+    def __init__(self, roots: tuple[Path, ...]):
+        super().__init__(timeout=1, allowed_protocols=("file", "data"), allow_redirects=False)
+        self.roots = tuple(Path(root).resolve() for root in roots)
+        self.refused: list[str] = []
+
+    def allows(self, url: str) -> bool:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            return True
+        if scheme != "file" or parts.netloc not in ("", "localhost"):
+            return False
+        try:
+            path = Path(url2pathname(unquote(parts.path))).resolve()
+        except (OSError, ValueError):
+            return False
+        return any(path.is_relative_to(root) for root in self.roots)
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if not self.allows(url):
+            self.refused.append(url)
+            raise FetchRefused(f"refused to fetch {url} (only files in the template folders)")
+        return super().fetch(url, headers)
+
+
+class Renderer:
+    """Render letters to PDF bytes; build once per process and reuse."""
+
+    def __init__(self, style: Style, **options: object):
+        self.style = style
+        self.font_config = FontConfiguration()
+        self.fetcher = SafeURLFetcher(tuple(style.template_folders))
+        folders = style.template_folders
+        self.base_url = str(Path(folders[0]).resolve()) + "/" if folders else None
+        #: extra WeasyPrint rendering options, e.g. ``full_fonts=True`` (see DEFAULT_OPTIONS).
+        self.options = options
+        self._stylesheets: dict[Path, CSS] = {}
+
+    @property
+    def refused(self) -> list[str]:
+        """Addresses WeasyPrint asked for and did not get."""
+        return self.fetcher.refused
+
+    def stylesheets(self) -> list[CSS]:
+        path = find_stylesheet(self.style)
+        if path is None:
+            return []
+        key = path.resolve()
+        if key not in self._stylesheets:
+            try:
+                self._stylesheets[key] = CSS(
+                    filename=str(key),
+                    url_fetcher=self.fetcher,
+                    font_config=self.font_config,
+                )
+            except OSError as err:
+                raise RenderFailed(f"cannot read stylesheet {path}: {err}") from err
+        return [self._stylesheets[key]]
+
+    def render(self, letter: Letter) -> bytes:
+        page = render_html(letter, self.style, inline_stylesheet=False)
+        document = HTML(string=page, base_url=self.base_url, url_fetcher=self.fetcher)
+        pdf = document.write_pdf(
+            stylesheets=self.stylesheets(), font_config=self.font_config, **self.options
+        )
+        assert pdf is not None
+        return pdf

@@ -1,0 +1,112 @@
+"""Plain-text letters (.txt), and the plain-text bodies the email formats share."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+from advocacy.formats import Style
+from advocacy.letter import Letter, Note, Paragraph, Part, parts_text
+
+SUFFIX = ".txt"
+WIDTH = 72
+
+
+def paragraph_lines(paragraph: Paragraph, width: int | None) -> list[str]:
+    """Lay out one paragraph; ``width=None`` keeps each paragraph on one line (for email)."""
+
+    def wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
+        if width is None:
+            return [(first if first is not None else indent) + text]
+        return textwrap.wrap(
+            text,
+            width,
+            initial_indent=first if first is not None else indent,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [indent]
+
+    if paragraph.kind == "list":
+        lines: list[str] = []
+        for item in paragraph.items:
+            lines.extend(wrap(parts_text(item), "  ", "- "))
+        return lines
+    if paragraph.kind == "quote":
+        return wrap(quoted(paragraph.parts), "    ")
+    text = paragraph.plain()
+    if paragraph.kind == "heading":
+        return wrap(text.upper())
+    return wrap(text)
+
+
+def quoted(parts: tuple[Part, ...], marker: str = "[{n}]") -> str:
+    """A block quotation in quotation marks, its note markers after the closing mark."""
+    body = list(parts)
+    trailing: list[Part] = []
+    while body and not isinstance(body[-1], str):
+        trailing.insert(0, body.pop())
+    return f"“{parts_text(tuple(body), marker)}”{parts_text(tuple(trailing), marker)}"
+
+
+def blocks(paragraphs: Sequence[Paragraph], width: int | None) -> list[str]:
+    return ["\n".join(paragraph_lines(p, width)) for p in paragraphs]
+
+
+def sources(notes: Sequence[Note], width: int | None) -> list[str]:
+    """The numbered "Sources" list."""
+    if not notes:
+        return []
+    lines = ["Sources"]
+    for note in notes:
+        entry = f"[{note.number}] {note.text}"
+        if width is None:
+            lines.append(entry)
+        else:
+            lines.extend(textwrap.wrap(entry, width, subsequent_indent="    ",
+                                       break_long_words=False, break_on_hyphens=False))
+    return ["\n".join(lines)]
+
+
+def letter_text(letter: Letter) -> str:
+    """The whole printed letter as text: sender, date, address, body, signature, sources."""
+    parts = [
+        "\n".join(letter.sender_lines),
+        letter.date_text,
+        "\n".join(letter.recipient_lines),
+        f"Re: {letter.subject}",
+        letter.salutation,
+        *blocks(letter.paragraphs, WIDTH),
+        letter.closing + "\n\n\n" + "\n".join(letter.signature_lines),
+        *sources(letter.notes, WIDTH),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def signature_block(letter: Letter) -> str:
+    lines = [letter.closing, "", *letter.signature_lines]
+    lines.extend(letter.sender.address_lines)
+    for extra in (letter.sender.phone, letter.sender.email):
+        if extra:
+            lines.append(extra)
+    return "\n".join(lines)
+
+
+def email_text(letter: Letter, paragraphs: Sequence[Paragraph] | None = None,
+               notes: Sequence[Note] | None = None) -> str:
+    """An email body: salutation, paragraphs (one line each), signature, sources."""
+    chosen = letter.paragraphs if paragraphs is None else paragraphs
+    cited = letter.notes if notes is None else notes
+    parts = [letter.salutation, *blocks(chosen, None), signature_block(letter),
+             *sources(cited, None)]
+    return "\n\n".join(parts) + "\n"
+
+
+class Renderer:
+    """Render the plain letter as UTF-8 text."""
+
+    def __init__(self, style: Style):
+        self.style = style
+
+    def render(self, letter: Letter) -> bytes:
+        return letter_text(letter).encode("utf-8")

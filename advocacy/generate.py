@@ -1,0 +1,298 @@
+"""Plan and write letters: which official gets which template, and the files for each letter.
+
+Used by ``advocacy letter`` (one city) and ``advocacy packet`` (many cities, many processes).
+Nothing here prints: results come back as data and the CLI reports them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from advocacy import __version__
+from advocacy.compose import compose_letter
+from advocacy.dataset import City, DataSet
+from advocacy.exceptions import AdvocacyError, LookupFailed
+from advocacy.formats import FILE_FORMATS, FORMATS, Style, renderer, suffix
+from advocacy.formats.mailto import mailto_link
+from advocacy.letter import Letter
+from advocacy.models import ROLES, Official, Quote, Sender
+from advocacy.output import atomic_write, inside
+from advocacy.templating import TemplateInfo, find_template, make_environment
+from advocacy.text import name_key, slugify
+
+DEFAULT_TEMPLATES = {"mayor": "mayor", "council_member": "council"}
+ROLES_FOR_TO = {"mayor": ("mayor",), "council": ("council_member",), "all": ROLES}
+
+
+def parse_formats(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Parse "pdf,docx" into known format names, in registry order."""
+    if value is None or value == "" or value == "all":
+        return tuple(FORMATS)
+    items = value.split(",") if isinstance(value, str) else list(value)
+    wanted = [item.strip().lower() for item in items if item.strip()]
+    unknown = [item for item in wanted if item not in FORMATS]
+    if unknown:
+        raise LookupFailed(
+            f"unknown format(s) {', '.join(unknown)} (choose from {', '.join(FORMATS)})"
+        )
+    return tuple(name for name in FORMATS if name in wanted)
+
+
+@dataclass(frozen=True)
+class LetterJob:
+    """One letter to write: who to, for which city, from which template, under which name."""
+
+    official: Official
+    city: City
+    template: TemplateInfo
+    stem: str
+
+    @property
+    def folder(self) -> str:
+        return self.city.slug
+
+
+@dataclass
+class LetterResult:
+    """What happened to one letter, as the index and manifest report it."""
+
+    job: LetterJob
+    status: str = "ok"  # ok, failed, up-to-date
+    files: dict[str, str] = field(default_factory=dict)  # format -> path relative to out/
+    mailto: str | None = None
+    mailto_length: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    subject: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        official = self.job.official
+        return {
+            "official": official.name,
+            "role": official.role,
+            "title": official.display_title,
+            "district": official.district,
+            "email": official.email,
+            "city": self.job.city.label,
+            "template": self.job.template.name,
+            "subject": self.subject,
+            "files": dict(self.files),
+            "mailto": self.mailto,
+            "mailto_length": self.mailto_length,
+            "warnings": list(self.warnings),
+            "status": self.status,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An official who gets no letter, and why."""
+
+    official: Official
+    reason: str
+
+
+def plan_city(
+    data: DataSet,
+    city: City,
+    folders: list[Path],
+    *,
+    to: str = "all",
+    official_name: str | None = None,
+    template_name: str | None = None,
+) -> tuple[list[LetterJob], list[Skipped]]:
+    """Choose the officials of ``city`` and the template for each; report who is skipped."""
+    roles = ROLES_FOR_TO[to]
+    officials = [o for o in data.officials_of(city) if o.role in roles]
+    if official_name:
+        officials = _match_official(officials, official_name, city)
+    chosen = find_template(folders, template_name) if template_name else None
+    jobs: list[LetterJob] = []
+    skipped: list[Skipped] = []
+    stems: set[str] = set()
+    for official in officials:
+        if official.stale:
+            skipped.append(Skipped(official, f"record is stale: {official.note or 'not current'}"))
+            continue
+        if not official.email and not official.address:
+            skipped.append(Skipped(official, "no email and no postal address"))
+            continue
+        info = chosen or find_template(folders, DEFAULT_TEMPLATES[official.role])
+        if info.audience not in ("any", official.role):
+            skipped.append(
+                Skipped(official, f"template {info.name!r} is written for {info.audience}s")
+            )
+            continue
+        stem = slugify(official.name)
+        if stem in stems:
+            stem = slugify(f"{official.name}-{official.district or official.role}")
+        while stem in stems:
+            stem += "-x"
+        stems.add(stem)
+        jobs.append(LetterJob(official, city, info, stem))
+    return jobs, skipped
+
+
+def _match_official(officials: list[Official], query: str, city: City) -> list[Official]:
+    key = name_key(query)
+    exact = [o for o in officials if name_key(o.name) == key or name_key(o.surname) == key]
+    found = exact or [o for o in officials if key and key in name_key(o.name)]
+    if len(found) == 1:
+        return found
+    if found:
+        names = [o.name for o in found]
+        raise LookupFailed(f"{query!r} matches several officials: {'; '.join(names)}", names)
+    names = [o.name for o in officials]
+    raise LookupFailed(
+        f"no official named {query!r} in {city.label} (officials: {', '.join(names)})", names
+    )
+
+
+class LetterFactory:
+    """Compose and render letters; one per process, so renderers and fonts are reused."""
+
+    def __init__(
+        self,
+        folders: list[Path],
+        formats: Sequence[str],
+        sender: Sender,
+        date: dt.date,
+        quotes: Sequence[Quote],
+        extras: dict[str, Any] | None = None,
+        style: Style | None = None,
+    ):
+        self.folders = folders
+        self.formats = tuple(formats)
+        self.sender = sender
+        self.date = date
+        self.quotes = tuple(quotes)
+        self.extras = dict(extras or {})
+        self.style = style or Style(tuple(folders))
+        self.environment = make_environment(folders)
+        self._renderers: dict[str, Any] = {}
+
+    def compose(self, job: LetterJob) -> Letter:
+        return compose_letter(
+            self.environment,
+            job.template,
+            job.official,
+            job.city,
+            self.sender,
+            self.date,
+            self.quotes,
+            self.extras,
+        )
+
+    def render(self, letter: Letter, name: str) -> bytes:
+        if name not in self._renderers:
+            self._renderers[name] = renderer(name, self.style)
+        return self._renderers[name].render(letter)
+
+    def write(self, job: LetterJob, out: Path) -> LetterResult:
+        """Compose the letter and write every file format; failures end up in the result."""
+        result = LetterResult(job)
+        try:
+            letter = self.compose(job)
+        except AdvocacyError as err:
+            result.status, result.error = "failed", str(err)
+            return result
+        result.subject = letter.subject
+        result.warnings.extend(letter.warnings)
+        if "mailto" in self.formats:
+            link = mailto_link(letter)
+            if link is None:
+                result.warnings.append("no mailto link: no email address")
+            else:
+                result.mailto, result.mailto_length = link.uri, link.length
+                if link.shortened:
+                    result.warnings.append(
+                        f"mailto body shortened to fit {link.length} characters"
+                    )
+        for name in self.formats:
+            if name not in FILE_FORMATS:
+                continue
+            if name == "eml" and not job.official.email:
+                continue
+            relative = f"{job.folder}/{job.stem}{suffix(name)}"
+            try:
+                data = self.render(letter, name)
+                atomic_write(inside(out, relative), data)
+            except AdvocacyError as err:
+                result.status, result.error = "failed", f"{name}: {err}"
+                continue
+            except Exception as err:  # noqa: BLE001 - one format failing must not stop the rest
+                result.status = "failed"
+                result.error = f"{name}: {type(err).__name__}: {err}"
+                continue
+            result.files[name] = relative
+        return result
+
+
+# -- per-city index and manifest -------------------------------------------------------------
+
+
+def city_manifest(city: City, results: Sequence[LetterResult], skipped: Sequence[Skipped],
+                  date: dt.date) -> dict[str, Any]:
+    tie = city.tie
+    return {
+        "advocacy_version": __version__,
+        "city": city.label,
+        "date": date.isoformat(),
+        "tie": {
+            "russian_city": tie.russian_city,
+            "status": tie.status,
+            "status_date": tie.status_date,
+            "source": tie.source,
+            "as_of": tie.as_of,
+        },
+        "letters": [
+            {**r.to_dict(), "files": {k: _relative_to_city(v) for k, v in r.files.items()}}
+            for r in results
+        ],
+        "skipped": [
+            {"official": s.official.name, "role": s.official.role, "reason": s.reason}
+            for s in skipped
+        ],
+    }
+
+
+def _relative_to_city(path: str) -> str:
+    return path.split("/", 1)[1] if "/" in path else path
+
+
+def write_city_index(
+    out: Path,
+    city: City,
+    results: Sequence[LetterResult],
+    skipped: Sequence[Skipped],
+    folders: list[Path],
+    date: dt.date,
+    formats: Sequence[str],
+) -> tuple[Path, Path]:
+    """Write ``index.html`` and ``manifest.json`` into the city's folder."""
+    manifest = city_manifest(city, results, skipped, date)
+    folder = inside(out, city.slug)
+    manifest_path = folder / "manifest.json"
+    atomic_write(
+        manifest_path,
+        (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+    )
+    environment = make_environment(folders, html=True)
+    html = environment.get_template("_city-index.html.j2").render(
+        city=city,
+        tie=city.tie,
+        letters=manifest["letters"],
+        skipped=manifest["skipped"],
+        formats=[f for f in formats if f in FILE_FORMATS],
+        date=date,
+        version=__version__,
+    )
+    index_path = folder / "index.html"
+    atomic_write(index_path, html.encode("utf-8"))
+    return index_path, manifest_path
