@@ -131,8 +131,7 @@ def cities(state: State, statuses: tuple[str, ...], as_json: bool) -> None:
         _emit_json([t.to_dict() for t in ties])
         return
     rows = [
-        [t.us_city, t.state, t.russian_city, t.status, t.status_date or "", t.source]
-        for t in ties
+        [t.us_city, t.state, t.russian_city, t.status, t.status_date or "", t.source] for t in ties
     ]
     click.echo(_table(rows, ["city", "state", "russian city", "status", "since", "source"]))
     click.echo(f"\n{len(ties)} ties")
@@ -316,7 +315,9 @@ def letter_options(function: Any) -> Any:
 
 
 @cli.command()
-@click.option("--city", required=True, help='The city ("San Jose, CA", "Portland, OR", "san-jose").')
+@click.option(
+    "--city", required=True, help='The city ("San Jose, CA", "Portland, OR", "san-jose").'
+)
 @click.option("--official", "official_name", help="Only this official (name or surname).")
 @letter_options
 @click.option(

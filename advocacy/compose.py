@@ -264,7 +264,9 @@ def parse_paragraphs(text: str, numbering: dict[str, int]) -> tuple[Paragraph, .
             items = tuple(_parts(_one_line(line[2:]), numbering) for line in lines)
             paragraphs.append(Paragraph((), "list", items))
         elif lines[0].startswith("## "):
-            paragraphs.append(Paragraph(_parts(_one_line(" ".join(lines)[3:]), numbering), "heading"))
+            paragraphs.append(
+                Paragraph(_parts(_one_line(" ".join(lines)[3:]), numbering), "heading")
+            )
         elif lines[0].startswith(BLOCKQUOTE):
             joined = _one_line(" ".join(lines).replace(BLOCKQUOTE, ""))
             paragraphs.append(Paragraph(_parts(joined, numbering), "quote"))

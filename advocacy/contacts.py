@@ -123,7 +123,9 @@ def load_contacts(
             key = (name_key(official.name), name_key(official.city), official.state, official.role)
             if key in seen:
                 first_path, first_line = seen[key]
-                where = f"line {first_line}" if first_path == shown else f"{first_path}:{first_line}"
+                where = (
+                    f"line {first_line}" if first_path == shown else f"{first_path}:{first_line}"
+                )
                 result.problems.append(
                     Problem(shown, row.line, "error", f"duplicate of {where} ({official.name})")
                 )
@@ -224,7 +226,9 @@ def _read_csv(raw: bytes, shown: str, problems: list[Problem]) -> Iterator[_Row]
         extra = cells[len(columns) :]
         if any(cell.strip() for cell in extra):
             row.problems.append(
-                Problem(shown, start, "warning", f"{len(extra)} value(s) beyond the last column ignored")
+                Problem(
+                    shown, start, "warning", f"{len(extra)} value(s) beyond the last column ignored"
+                )
             )
         for column, cell in zip(columns, cells, strict=False):
             if column in COLUMNS and column not in row.values:
@@ -373,7 +377,9 @@ def _check_row(
             problem("error", f"{column}: contains bytes that are not UTF-8; save the file as UTF-8")
             return None
         if len(value) > MAX_FIELD:
-            problem("error", f"{column}: value is {len(value):,} characters long (limit {MAX_FIELD:,})")
+            problem(
+                "error", f"{column}: value is {len(value):,} characters long (limit {MAX_FIELD:,})"
+            )
             return None
 
     required = REQUIRED + (("source", "as_of") if strict else ())
@@ -385,9 +391,7 @@ def _check_row(
     if values.get("role"):
         role = _normalise_role(values["role"])
         if role is None:
-            problem(
-                "error", f"unknown role {values['role']!r} (use 'mayor' or 'council_member')"
-            )
+            problem("error", f"unknown role {values['role']!r} (use 'mayor' or 'council_member')")
 
     state = None
     if values.get("state"):
@@ -412,12 +416,17 @@ def _check_row(
         if when is None:
             problem("error", f"as_of {as_of!r} is not a date (use YYYY-MM-DD)")
         elif (today - when).days > STALE_AFTER_DAYS:
-            problem("warning", f"record is from {as_of}, more than 18 months ago; check it is current")
+            problem(
+                "warning", f"record is from {as_of}, more than 18 months ago; check it is current"
+            )
 
     stale = _flag(values.get("stale", ""), "stale", problem)
     email_derived = _flag(values.get("email_derived", ""), "email_derived", problem)
     if stale:
-        problem("warning", f"{values.get('name')} is marked stale: {values.get('note') or 'not current'}")
+        problem(
+            "warning",
+            f"{values.get('name')} is marked stale: {values.get('note') or 'not current'}",
+        )
     if not email and not address:
         problem("warning", "no email and no postal address: no letter can reach this official")
 

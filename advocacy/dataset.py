@@ -279,7 +279,6 @@ def find_city(cities: list[City], query: str) -> City:
     hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
     state_note = f" in {STATES[state]}" if state else ""
     raise LookupFailed(
-        f"no sister-city tie is recorded for {query!r}{state_note}{hint} "
-        "(see `advocacy cities`)",
+        f"no sister-city tie is recorded for {query!r}{state_note}{hint} (see `advocacy cities`)",
         suggestions,
     )

@@ -211,9 +211,7 @@ class LetterFactory:
             else:
                 result.mailto, result.mailto_length = link.uri, link.length
                 if link.shortened:
-                    result.warnings.append(
-                        f"mailto body shortened to fit {link.length} characters"
-                    )
+                    result.warnings.append(f"mailto body shortened to fit {link.length} characters")
         for name in self.formats:
             if name not in FILE_FORMATS:
                 continue
@@ -237,8 +235,9 @@ class LetterFactory:
 # -- per-city index and manifest -------------------------------------------------------------
 
 
-def city_manifest(city: City, results: Sequence[LetterResult], skipped: Sequence[Skipped],
-                  date: dt.date) -> dict[str, Any]:
+def city_manifest(
+    city: City, results: Sequence[LetterResult], skipped: Sequence[Skipped], date: dt.date
+) -> dict[str, Any]:
     tie = city.tie
     return {
         "advocacy_version": __version__,

@@ -12,7 +12,7 @@ WORDINGS = ("official", "ukrinform", "interfax", "spoken")
 
 @dataclass(frozen=True)
 class Tie:
-    """A sister-city tie between a US city and a Russian city, with its status after February 2022."""
+    """A sister-city tie between a US and a Russian city, with its status after February 2022."""
 
     id: str
     us_city: str
@@ -115,8 +115,7 @@ class Quote:
         event = f", {self.event}" if self.event else ""
         published = f", {long_date(self.published)}" if self.published else ""
         return (
-            f"{who}{event}, {long_date(self.delivered)}. "
-            f"Text: {self.outlet}{published}. {self.url}"
+            f"{who}{event}, {long_date(self.delivered)}. Text: {self.outlet}{published}. {self.url}"
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""US state names and postal abbreviations, for matching "Portland, Oregon" as well as "Portland, OR"."""
+"""US state names and postal codes, to match "Portland, Oregon" as well as "Portland, OR"."""
 
 from __future__ import annotations
 

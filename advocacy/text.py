@@ -1,4 +1,4 @@
-"""Small text helpers: ASCII slugs and the normalised keys used to match names as people type them."""
+"""Small text helpers: ASCII slugs, US dates, and keys to match names as people type them."""
 
 from __future__ import annotations
 

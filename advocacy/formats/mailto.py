@@ -50,8 +50,13 @@ class MailtoLink:
 
 def _used_notes(paragraphs: Sequence[Paragraph], notes: Sequence[Note]) -> list[Note]:
     used = {p.number for para in paragraphs for p in para.parts if not isinstance(p, str)}
-    used |= {p.number for para in paragraphs for item in para.items for p in item
-             if not isinstance(p, str)}
+    used |= {
+        p.number
+        for para in paragraphs
+        for item in para.items
+        for p in item
+        if not isinstance(p, str)
+    }
     return [n for n in notes if n.number in used]
 
 

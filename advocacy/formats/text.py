@@ -63,8 +63,15 @@ def sources(notes: Sequence[Note], width: int | None) -> list[str]:
         if width is None:
             lines.append(entry)
         else:
-            lines.extend(textwrap.wrap(entry, width, subsequent_indent="    ",
-                                       break_long_words=False, break_on_hyphens=False))
+            lines.extend(
+                textwrap.wrap(
+                    entry,
+                    width,
+                    subsequent_indent="    ",
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+            )
     return ["\n".join(lines)]
 
 
@@ -92,13 +99,20 @@ def signature_block(letter: Letter) -> str:
     return "\n".join(lines)
 
 
-def email_text(letter: Letter, paragraphs: Sequence[Paragraph] | None = None,
-               notes: Sequence[Note] | None = None) -> str:
+def email_text(
+    letter: Letter,
+    paragraphs: Sequence[Paragraph] | None = None,
+    notes: Sequence[Note] | None = None,
+) -> str:
     """An email body: salutation, paragraphs (one line each), signature, sources."""
     chosen = letter.paragraphs if paragraphs is None else paragraphs
     cited = letter.notes if notes is None else notes
-    parts = [letter.salutation, *blocks(chosen, None), signature_block(letter),
-             *sources(cited, None)]
+    parts = [
+        letter.salutation,
+        *blocks(chosen, None),
+        signature_block(letter),
+        *sources(cited, None),
+    ]
     return "\n\n".join(parts) + "\n"
 
 
