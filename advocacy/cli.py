@@ -272,6 +272,23 @@ def _sender(state: State, path: Path | None) -> Any:
     return sender or Sender()
 
 
+def letter_extras(
+    signers_path: Path | None, meeting_date: str | None, agenda_item: str | None
+) -> dict[str, Any]:
+    """Extra template variables from --signers, --meeting-date and --agenda-item."""
+    extras: dict[str, Any] = {"meeting_date": meeting_date, "agenda_item": agenda_item}
+    if signers_path is not None:
+        from advocacy.signers import load_signers
+
+        petition = load_signers(signers_path)
+        for problem in petition.problems:
+            click.echo(str(problem), err=True)
+        extras["petition"] = petition
+    else:
+        extras["petition"] = None
+    return extras
+
+
 def letter_options(function: Any) -> Any:
     """Options shared by `letter` and `packet`."""
     options = [
@@ -308,6 +325,16 @@ def letter_options(function: Any) -> Any:
             callback=_parse_date,
             help="Date on the letters, YYYY-MM-DD (default: today). Fixes outputs byte for byte.",
         ),
+        click.option(
+            "--signers",
+            "signers_path",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Petition signatures (CSV: name, city or ZIP, comment) for the petition template.",
+        ),
+        click.option(
+            "--meeting-date", help="Council meeting date, for the public-comment template."
+        ),
+        click.option("--agenda-item", help="Agenda item, for the public-comment template."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -338,6 +365,9 @@ def letter(
     formats: str,
     sender_path: Path | None,
     date: dt.date,
+    signers_path: Path | None,
+    meeting_date: str | None,
+    agenda_item: str | None,
     out: Path,
 ) -> None:
     """Write letters to the mayor and council members of one city.
@@ -362,7 +392,9 @@ def letter(
         data, target, folders, to=to, official_name=official_name, template_name=template
     )
     sender = _sender(state, sender_path)
-    factory = LetterFactory(folders, chosen_formats, sender, date, data.quotes)
+    extras = letter_extras(signers_path, meeting_date, agenda_item)
+    style = state.config.style(folders)
+    factory = LetterFactory(folders, chosen_formats, sender, date, data.quotes, extras, style)
     results = []
     for job in jobs:
         result = factory.write(job, out)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from advocacy.exceptions import ConfigError
+from advocacy.formats import Style
 from advocacy.models import Sender
 
 CONFIG_NAME = "advocacy.toml"
@@ -54,6 +55,39 @@ class Config:
         if not section:
             return None
         return sender_from_mapping(section, str(self.path))
+
+    def style(self, folders: list[Path]) -> Style:
+        """The look of the letters from ``[style]``: stylesheet, letterhead, reference .docx.
+
+        ``[style]`` keys: ``stylesheet`` (a CSS file replacing the built-in letter.css),
+        ``organisation`` and ``logo`` (the letterhead; the logo must sit in a templates
+        folder), ``reference_docx`` (a Word file whose styles the DOCX letters use).
+        """
+        section = self.raw.get("style", {})
+        if not isinstance(section, dict):
+            raise ConfigError(f"{self.path}: [style] must be a table")
+
+        def path_of(key: str) -> Path | None:
+            value = section.get(key)
+            if not value:
+                return None
+            path = self.folder / str(value)
+            if not path.is_file():
+                raise ConfigError(f"{self.path}: [style] {key}: no such file {path}")
+            return path
+
+        letterhead = {
+            key: str(section[key]) for key in ("organisation", "logo", "tagline") if key in section
+        }
+        if "logo" in letterhead:
+            logo = path_of("logo")
+            letterhead["logo"] = logo.resolve().as_uri() if logo else ""
+        return Style(
+            template_folders=tuple(folders),
+            stylesheet=path_of("stylesheet"),
+            letterhead=letterhead,
+            reference_docx=path_of("reference_docx"),
+        )
 
     def default_map(self) -> dict[str, dict[str, Any]]:
         """Return click's ``default_map``: options on the command line still win."""
