@@ -22,7 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from advocacy import __version__
-from advocacy.exceptions import TemplateFailed
+from advocacy.exceptions import RenderFailed, TemplateFailed
 from advocacy.formats import Style
 from advocacy.letter import Letter, Note, NoteRef, Part
 from advocacy.templating import make_environment, template_error
@@ -78,7 +78,7 @@ def blocks(letter: Letter) -> tuple[Block, ...]:
             if isinstance(part, NoteRef):
                 note = notes.get(part.number)
                 if note is None:
-                    raise ValueError(f"the letter refers to note {part.number}, which it lacks")
+                    raise RenderFailed(f"the letter refers to note {part.number}, which it lacks")
                 if part.number in cited:
                     out.append(Segment("ref", number=part.number))
                 else:

@@ -59,7 +59,8 @@ class SafeURLFetcher(URLFetcher):
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         if not self.allows(url):
-            self.refused.append(url)
+            if url not in self.refused:
+                self.refused.append(url)
             raise FetchRefused(f"refused to fetch {url} (only files in the template folders)")
         return super().fetch(url, headers)
 
@@ -74,7 +75,8 @@ class Renderer:
         folders = style.template_folders
         self.base_url = str(Path(folders[0]).resolve()) + "/" if folders else None
         #: extra WeasyPrint rendering options, e.g. ``full_fonts=True`` (see DEFAULT_OPTIONS).
-        self.options = options
+        self.options = dict(options)
+        self.options.setdefault("cache", {})  # images (a letterhead logo) decoded once
         self._stylesheets: dict[Path, CSS] = {}
 
     @property

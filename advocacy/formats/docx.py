@@ -1,0 +1,413 @@
+"""Word letters: plain editable paragraphs, each in a named style, with real footnotes.
+
+The document starts from ``style.reference_docx`` when one is set (like pandoc's
+``--reference-doc``: its styles, page setup, headers and footers are kept, its body text is
+dropped), else from python-docx's default template set to US Letter with 1in margins and a
+serif font. Every paragraph uses a named paragraph style (``Sender``, ``Letter Date``,
+``Inside Address``, ``Letter Subject``, ``Salutation``, ``Body Text``, ``Quote``,
+``Letter Heading``, ``List Bullet``, ``Closing``, ``Signature``, ``Sources Heading``,
+``Source``), created only when the template lacks it, so restyling a letter means editing
+styles.
+
+A note's first reference is a Word footnote (``word/footnotes.xml``) holding the citation
+and a link; later references repeat its number in superscript. A numbered "Sources" section
+at the end lists every citation again with a clickable link. The file is deterministic: core
+properties carry the letter's date and the zip entries a fixed timestamp.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import docx
+from docx.document import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Inches, Pt, RGBColor
+from docx.styles.style import BaseStyle
+from docx.text.paragraph import Paragraph as DocxParagraph
+from lxml import etree
+
+from advocacy.exceptions import RenderFailed
+from advocacy.formats import Style
+from advocacy.formats.html import GENERATOR, citation_text, description, keywords, link_url
+from advocacy.letter import Letter, NoteRef
+from advocacy.letter import Part as LetterPart
+
+SUFFIX = ".docx"
+
+FONT = "Times New Roman"  # Word has it; LibreOffice maps it to the metric-equal Liberation Serif
+FOOTNOTES_URI = "/word/footnotes.xml"
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """Text Word can store: XML-invalid control characters removed."""
+    return _XML_INVALID.sub("", text)
+
+
+# -- styles ------------------------------------------------------------------------------------
+
+P, C = WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER
+
+
+def find_style(document: Document, name: str, style_id: str | None = None) -> BaseStyle | None:
+    """The style called ``name`` (any case) or with id ``style_id``, if the document has it."""
+    wanted = name.lower()
+    for style in document.styles:
+        if (style.name or "").lower() == wanted or (style_id and style.style_id == style_id):
+            return style
+    return None
+
+
+def ensure_style(document: Document, name: str, kind: WD_STYLE_TYPE, **fmt: object) -> BaseStyle:
+    """Return style ``name``; create it (based on Normal, formatted by ``fmt``) if missing.
+
+    An existing style is left as its author made it.
+    """
+    style_id = name.replace(" ", "")
+    style = find_style(document, name, style_id)
+    if style is not None:
+        return style
+    style = document.styles.add_style(name, kind)
+    style.element.set(qn("w:styleId"), style_id)
+    style.quick_style = True
+    if kind == P:
+        style.base_style = document.styles["Normal"]
+        pf = style.paragraph_format
+        pf.space_before = fmt.get("space_before", Pt(0))
+        pf.space_after = fmt.get("space_after", Pt(0))
+        for key in ("left_indent", "first_line_indent", "keep_with_next", "keep_together"):
+            if key in fmt:
+                setattr(pf, key, fmt[key])
+    font = style.font
+    for key in ("bold", "italic", "size", "superscript", "underline"):
+        if key in fmt:
+            setattr(font, key, fmt[key])
+    if "color" in fmt:
+        font.color.rgb = fmt["color"]
+    return style
+
+
+def letter_styles(document: Document) -> dict[str, str]:
+    """Make sure every style the letter uses exists; return style name -> style id."""
+    space = Pt(12)
+    ensure_style(document, "Sender", P)
+    ensure_style(document, "Letter Date", P, space_before=space, space_after=space)
+    ensure_style(document, "Inside Address", P)
+    ensure_style(document, "Letter Subject", P, bold=True, space_before=space, space_after=space)
+    ensure_style(document, "Salutation", P, space_after=space)
+    ensure_style(document, "Body Text", P, space_after=Pt(10))
+    ensure_style(document, "Quote", P, left_indent=Inches(0.5), space_after=Pt(10))
+    ensure_style(
+        document, "Letter Heading", P, bold=True, space_before=space, space_after=Pt(6),
+        keep_with_next=True,
+    )  # fmt: skip
+    ensure_style(document, "List Bullet", P, left_indent=Inches(0.25), space_after=Pt(4))
+    # The closing's space after is the room for a handwritten signature (about 0.6in).
+    ensure_style(
+        document, "Closing", P, space_before=space, space_after=Pt(43), keep_with_next=True
+    )
+    ensure_style(document, "Signature", P, keep_with_next=True)
+    ensure_style(
+        document, "Sources Heading", P, bold=True, space_before=Pt(24), space_after=Pt(6),
+        keep_with_next=True,
+    )  # fmt: skip
+    ensure_style(
+        document, "Source", P, size=Pt(9), space_after=Pt(4), left_indent=Inches(0.25),
+        first_line_indent=Inches(-0.25),
+    )  # fmt: skip
+    ensure_style(document, "Footnote Text", P, size=Pt(9))
+    ensure_style(document, "Footnote Reference", C, superscript=True)
+    ensure_style(document, "Hyperlink", C, color=RGBColor(0x05, 0x63, 0xC1), underline=True)
+    return {
+        name: find_style(document, name, name.replace(" ", "")).style_id  # type: ignore[union-attr]
+        for name in (
+            "Sender", "Letter Date", "Inside Address", "Letter Subject", "Salutation",
+            "Body Text", "Quote", "Letter Heading", "List Bullet", "Closing", "Signature",
+            "Sources Heading", "Source", "Footnote Text", "Footnote Reference", "Hyperlink",
+        )
+    }  # fmt: skip
+
+
+def house_style(document: Document) -> None:
+    """The look of letters made without a reference document: US Letter, 1in, serif 12pt."""
+    for section in document.sections:
+        section.page_width, section.page_height = Inches(8.5), Inches(11)
+        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+            setattr(section, side, Inches(1))
+    normal = document.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(12)
+    fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attr), FONT)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):
+        fonts.attrib.pop(qn(attr), None)
+    quote = document.styles["Quote"].paragraph_format
+    quote.left_indent = quote.right_indent = Inches(0.5)
+    document.styles["Body Text"].paragraph_format.space_after = Pt(10)
+    document.styles["Quote"].paragraph_format.space_after = Pt(10)
+
+
+def drop_thumbnail(document: Document) -> None:
+    """Remove the default template's preview picture, which shows some other document."""
+    package = document.part.package
+    for r_id, rel in list(package.rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del package.rels[r_id]
+
+
+def clear_body(document: Document) -> None:
+    """Remove a reference document's content, keeping its final section properties."""
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+
+
+# -- footnotes ---------------------------------------------------------------------------------
+
+_FOOTNOTES_XML = (
+    f"<w:footnotes {nsdecls('w', 'r')}>"
+    '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0"'
+    ' w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
+    '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0"'
+    ' w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p>'
+    "</w:footnote>"
+    "</w:footnotes>"
+)
+
+
+class Footnotes:
+    """The document's footnotes part (``word/footnotes.xml``), created when missing.
+
+    A reference document's own footnotes are dropped; its separators are kept.
+    """
+
+    def __init__(self, document: Document):
+        self.document_part = document.part
+        self.part: Part | None = None
+        for rel in document.part.rels.values():
+            if rel.reltype == RT.FOOTNOTES and not rel.is_external:
+                self.part = rel.target_part
+        if self.part is None:
+            self.part = Part(PackURI(FOOTNOTES_URI), CT.WML_FOOTNOTES, b"", document.part.package)
+            document.part.relate_to(self.part, RT.FOOTNOTES)
+            self.root = parse_xml(_FOOTNOTES_XML)
+        else:
+            self.root = parse_xml(self.part.blob)
+            for footnote in self.root.findall(qn("w:footnote")):
+                if footnote.get(qn("w:type")) in (None, "normal"):
+                    self.root.remove(footnote)
+        self.count = 0
+
+    def add(self, paragraph_style_id: str, reference_style_id: str) -> tuple[str, etree._Element]:
+        """Add a footnote holding only its number; return its id and its paragraph."""
+        self.count += 1
+        note_id = str(self.count)
+        footnote = etree.SubElement(self.root, qn("w:footnote"))
+        footnote.set(qn("w:id"), note_id)
+        p = etree.SubElement(footnote, qn("w:p"))
+        p_pr = etree.SubElement(p, qn("w:pPr"))
+        etree.SubElement(p_pr, qn("w:pStyle")).set(qn("w:val"), paragraph_style_id)
+        r = etree.SubElement(p, qn("w:r"))
+        r_pr = etree.SubElement(r, qn("w:rPr"))
+        etree.SubElement(r_pr, qn("w:rStyle")).set(qn("w:val"), reference_style_id)
+        etree.SubElement(r, qn("w:footnoteRef"))
+        return note_id, p
+
+    def save(self) -> None:
+        assert self.part is not None
+        self.part._blob = etree.tostring(  # a plain Part serves its blob as is
+            self.root, xml_declaration=True, encoding="UTF-8", standalone=True
+        )
+
+
+def _text(run: etree._Element, text: str) -> None:
+    t = etree.SubElement(run, qn("w:t"))
+    t.text = clean(text)
+    t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+
+
+def _run(parent: etree._Element, text: str, char_style_id: str | None = None) -> etree._Element:
+    r = etree.SubElement(parent, qn("w:r"))
+    if char_style_id:
+        r_pr = etree.SubElement(r, qn("w:rPr"))
+        etree.SubElement(r_pr, qn("w:rStyle")).set(qn("w:val"), char_style_id)
+    _text(r, text)
+    return r
+
+
+def _hyperlink(parent: etree._Element, part: Part, url: str, char_style_id: str) -> None:
+    """A clickable link to ``url`` (an external relationship of ``part``)."""
+    if not link_url(url):
+        _run(parent, url)
+        return
+    r_id = part.relate_to(url, RT.HYPERLINK, is_external=True)
+    link = etree.SubElement(parent, qn("w:hyperlink"))
+    link.set(qn("r:id"), r_id)
+    link.set(qn("w:history"), "1")
+    _run(link, url, char_style_id)
+
+
+# -- the letter --------------------------------------------------------------------------------
+
+
+def first_reference_order(letter: Letter) -> list[int]:
+    """Note numbers in the order of their first reference."""
+    order: list[int] = []
+    for paragraph in letter.paragraphs:
+        for parts in (paragraph.parts, *paragraph.items):
+            for part in parts:
+                if isinstance(part, NoteRef) and part.number not in order:
+                    order.append(part.number)
+    return order
+
+
+class _Writer:
+    def __init__(self, document: Document, letter: Letter, style_ids: dict[str, str]):
+        self.document = document
+        self.letter = letter
+        self.ids = style_ids
+        self.notes = {note.number: note for note in letter.notes}
+        self.footnotes = Footnotes(document)
+        # Word numbers footnotes itself, in the order of the references. When the letter's
+        # numbers are not in that order, the document numbers its notes that way throughout
+        # (footnotes, repeated references, sources) so that all of them agree.
+        order = first_reference_order(letter)
+        order += sorted(n for n in self.notes if n not in order)
+        self.display = {number: index for index, number in enumerate(order, start=1)}
+        self.cited: set[int] = set()
+
+    def paragraph(self, kind: str, text: str = "") -> DocxParagraph:
+        paragraph = self.document.add_paragraph()
+        paragraph._p.style = self.ids[kind]  # by id: looking styles up by name is slow
+        if text:
+            paragraph.add_run(clean(text))
+        return paragraph
+
+    def parts(self, paragraph: DocxParagraph, parts: Sequence[LetterPart]) -> None:
+        for part in parts:
+            if isinstance(part, NoteRef):
+                self.note_ref(paragraph, part.number)
+            elif part:
+                paragraph.add_run(clean(part))
+
+    def note_ref(self, paragraph: DocxParagraph, number: int) -> None:
+        note = self.notes.get(number)
+        if note is None:
+            raise RenderFailed(f"the letter refers to note {number}, which it lacks")
+        if number in self.cited:
+            _run(paragraph._p, str(self.display[number]), self.ids["Footnote Reference"])
+            return
+        self.cited.add(number)
+        note_id, p = self.footnotes.add(self.ids["Footnote Text"], self.ids["Footnote Reference"])
+        _run(p, " " + citation_text(note) + " ")
+        _hyperlink(p, self.footnotes.part, note.url, self.ids["Hyperlink"])
+        r = etree.SubElement(paragraph._p, qn("w:r"))
+        r_pr = etree.SubElement(r, qn("w:rPr"))
+        etree.SubElement(r_pr, qn("w:rStyle")).set(qn("w:val"), self.ids["Footnote Reference"])
+        etree.SubElement(r, qn("w:footnoteReference")).set(qn("w:id"), note_id)
+
+    def write(self) -> None:
+        letter = self.letter
+        for line in letter.sender_lines:
+            self.paragraph("Sender", line)
+        self.paragraph("Letter Date", letter.date_text)
+        for line in letter.recipient_lines:
+            self.paragraph("Inside Address", line)
+        self.paragraph("Letter Subject", f"Re: {letter.subject}")
+        self.paragraph("Salutation", letter.salutation)
+        for block in letter.paragraphs:
+            if block.kind == "list":
+                if block.parts:
+                    self.parts(self.paragraph("Body Text"), block.parts)
+                for item in block.items:
+                    self.parts(self.paragraph("List Bullet"), item)
+                continue
+            kind = {"quote": "Quote", "heading": "Letter Heading"}.get(block.kind, "Body Text")
+            self.parts(self.paragraph(kind), block.parts)
+        self.paragraph("Closing", letter.closing)
+        for line in letter.signature_lines:
+            self.paragraph("Signature", line)
+        if letter.notes:
+            self.paragraph("Sources Heading", "Sources")
+            for note in sorted(letter.notes, key=lambda n: self.display[n.number]):
+                number = self.display[note.number]
+                paragraph = self.paragraph("Source", f"{number}.\t{citation_text(note)} ")
+                _hyperlink(paragraph._p, self.document.part, note.url, self.ids["Hyperlink"])
+        self.footnotes.save()
+
+
+def set_properties(document: Document, letter: Letter) -> None:
+    created = dt.datetime.combine(letter.date, dt.time(), dt.UTC)
+    props = document.core_properties
+    props.title = clean(letter.subject)
+    props.author = clean(letter.sender_name)
+    props.subject = clean(description(letter))
+    props.keywords = clean(", ".join(keywords(letter)))
+    props.comments = f"Made with {GENERATOR}"
+    props.category = "Letter"
+    props.last_modified_by = clean(letter.sender_name)
+    props.created = created
+    props.modified = created
+    props.revision = 1
+
+
+def fixed_zip(data: bytes, when: dt.date) -> bytes:
+    """The same zip with every entry's timestamp set to ``when`` (deterministic output)."""
+    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
+
+
+class Renderer:
+    """Render letters to DOCX bytes; build once per process and reuse."""
+
+    def __init__(self, style: Style):
+        self.style = style
+        if style.reference_docx is None:
+            document = docx.Document()
+            house_style(document)
+            drop_thumbnail(document)
+        else:
+            path = Path(style.reference_docx)
+            try:
+                document = docx.Document(str(path))
+            except Exception as err:  # python-docx raises many kinds on a bad file
+                raise RenderFailed(f"cannot use reference document {path}: {err}") from err
+            clear_body(document)
+        # The prepared, empty document (page setup and every style in place) is kept as
+        # bytes; each letter starts from a fresh copy of it.
+        self.style_ids = letter_styles(document)
+        out = io.BytesIO()
+        document.save(out)
+        self.template = out.getvalue()
+
+    def render(self, letter: Letter) -> bytes:
+        document = docx.Document(io.BytesIO(self.template))
+        _Writer(document, letter, self.style_ids).write()
+        set_properties(document, letter)
+        out = io.BytesIO()
+        document.save(out)
+        return fixed_zip(out.getvalue(), letter.date)

@@ -1,0 +1,182 @@
+"""DOCX letters: named styles, footnotes, sources with links, properties, reference documents."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml.ns import qn
+from docx.shared import Inches, Pt
+from samples import HOSTILE, QUOTE_TEXT, QUOTE_URL, make_letter  # noqa: E402
+
+from advocacy.formats import Style
+from advocacy.formats.docx import Renderer
+from advocacy.letter import Note, NoteRef, Paragraph
+from advocacy.templating import builtin_dir
+
+STYLE = Style(template_folders=(builtin_dir(),))
+LETTER_STYLES = {
+    "Sender", "Letter Date", "Inside Address", "Letter Subject", "Salutation", "Body Text",
+    "Quote", "Closing", "Signature", "Sources Heading", "Source",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def data() -> bytes:
+    return Renderer(STYLE).render(make_letter())
+
+
+@pytest.fixture(scope="module")
+def document(data: bytes) -> docx.document.Document:
+    return docx.Document(io.BytesIO(data))
+
+
+def texts(document: docx.document.Document) -> list[str]:
+    return [p.text for p in document.paragraphs]
+
+
+def part_xml(data: bytes, name: str) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read(name).decode("utf-8")
+
+
+def test_text(document: docx.document.Document) -> None:
+    paragraphs = texts(document)
+    assert paragraphs[0] == "Mary O'Neil"
+    assert HOSTILE in paragraphs
+    assert "The Honorable José Peña" in paragraphs
+    assert "Re: Ending Springfield's sister-city tie with Екатеринбург" in paragraphs
+    assert "Dear Mayor Peña," in paragraphs
+    assert f"{QUOTE_TEXT}" in paragraphs  # the footnote reference carries no text
+    assert (
+        "As the President said1, it is time to act. Data like {{ 7*7 }} and <b>tags</b> stay text."
+        in paragraphs
+    )
+    assert "Sincerely," in paragraphs
+    assert "Resident, Ward 5" in paragraphs
+
+
+def test_only_named_styles(document: docx.document.Document) -> None:
+    used = {p.style.name for p in document.paragraphs}
+    assert used == LETTER_STYLES
+    by_text = {p.text: p.style.name for p in document.paragraphs}
+    assert by_text["June 3, 2024"] == "Letter Date"
+    assert by_text[QUOTE_TEXT] == "Quote"
+    assert by_text["Dear Mayor Peña,"] == "Salutation"
+    assert by_text["Springfield, IL 62701"] == "Inside Address"
+
+
+def test_page_and_font(document: docx.document.Document) -> None:
+    section = document.sections[0]
+    assert (section.page_width, section.page_height) == (Inches(8.5), Inches(11))
+    assert section.left_margin == section.right_margin == Inches(1)
+    assert section.top_margin == section.bottom_margin == Inches(1)
+    assert document.styles["Normal"].font.name == "Times New Roman"
+
+
+def test_plain_paragraphs_only(data: bytes) -> None:
+    body = part_xml(data, "word/document.xml")
+    for tag in ("w:txbxContent", "w:tbl", "w:drawing", "w:pict", "mc:AlternateContent"):
+        assert f"<{tag}" not in body
+
+
+def test_real_footnote_then_superscript_number(
+    data: bytes, document: docx.document.Document
+) -> None:
+    body = part_xml(data, "word/document.xml")
+    assert body.count("<w:footnoteReference ") == 1
+    assert 'w:footnoteReference w:id="1"' in body
+    footnotes = part_xml(data, "word/footnotes.xml")
+    assert "Volodymyr Zelenskyy, President of Ukraine, Address to mayors" in footnotes
+    assert 'w:type="separator"' in footnotes
+    types = part_xml(data, "[Content_Types].xml")
+    assert 'PartName="/word/footnotes.xml"' in types
+    rels = document.part.rels.values()
+    assert any(rel.reltype == RT.FOOTNOTES for rel in rels)
+    later = next(p for p in document.paragraphs if p.text.startswith("As the President said"))
+    number = next(run for run in later.runs if run.text == "1")
+    assert number.style.name == "Footnote Reference"
+    assert document.styles["Footnote Reference"].font.superscript
+
+
+def test_footnote_links_to_the_source(data: bytes) -> None:
+    footnotes = part_xml(data, "word/footnotes.xml")
+    assert "<w:hyperlink " in footnotes
+    rels = part_xml(data, "word/_rels/footnotes.xml.rels")
+    assert 'TargetMode="External"' in rels
+    assert QUOTE_URL.replace("&", "&amp;") in rels
+
+
+def test_sources_section_with_link(document: docx.document.Document) -> None:
+    paragraphs = document.paragraphs
+    heading = next(i for i, p in enumerate(paragraphs) if p.style.name == "Sources Heading")
+    assert paragraphs[heading].text == "Sources"
+    source = paragraphs[heading + 1]
+    assert source.style.name == "Source"
+    assert source.text.startswith("1.\tVolodymyr Zelenskyy, President of Ukraine")
+    assert [link.url for link in source.hyperlinks] == [QUOTE_URL]
+
+
+def test_core_properties(document: docx.document.Document) -> None:
+    props = document.core_properties
+    midnight = dt.datetime(2024, 6, 3, tzinfo=dt.UTC)
+    assert props.title == "Ending Springfield's sister-city tie with Екатеринбург"
+    assert props.author == props.last_modified_by == "Mary O'Neil"
+    assert props.subject == "Letter to Mayor José Peña, Springfield, IL"
+    assert "Екатеринбург" in props.keywords
+    assert props.created == props.modified == midnight
+    assert props.revision == 1
+
+
+def test_byte_identical(data: bytes) -> None:
+    assert Renderer(STYLE).render(make_letter()) == data
+
+
+def test_headings_lists_and_note_order() -> None:
+    """Notes first cited out of order are numbered in citation order, everywhere."""
+    letter = make_letter()
+    second = dataclasses.replace(letter.notes[0].quote, id="q2", url="https://example.com/two")
+    letter = dataclasses.replace(
+        letter,
+        paragraphs=(
+            Paragraph(("What we ask",), "heading"),
+            Paragraph(("Asks:",), "list", items=(("End the tie", NoteRef(2)), ("Reply",))),
+            *letter.paragraphs,
+        ),
+        notes=(*letter.notes, Note(2, second)),
+    )
+    document = docx.Document(io.BytesIO(Renderer(STYLE).render(letter)))
+    by_text = {p.text: p.style.name for p in document.paragraphs}
+    assert by_text["What we ask"] == "Letter Heading"
+    assert by_text["End the tie"] == "List Bullet"
+    assert by_text["Reply"] == "List Bullet"
+    assert "As the President said2, it is time to act." in " ".join(by_text)
+    sources = [p for p in document.paragraphs if p.style.name == "Source"]
+    assert [p.hyperlinks[0].url for p in sources] == ["https://example.com/two", QUOTE_URL]
+
+
+def test_reference_document_styles_win(tmp_path: Path) -> None:
+    reference = docx.Document()
+    reference.add_paragraph("Reference content that must not appear")
+    sender = reference.styles.add_style("Sender", WD_STYLE_TYPE.PARAGRAPH)
+    sender.font.name = "Comic Neue"
+    sender.font.size = Pt(15)
+    path = tmp_path / "reference.docx"
+    reference.save(str(path))
+
+    data = Renderer(dataclasses.replace(STYLE, reference_docx=path)).render(make_letter())
+    document = docx.Document(io.BytesIO(data))
+    assert "Reference content that must not appear" not in texts(document)
+    senders = [s for s in document.styles if s.name == "Sender"]
+    assert len(senders) == 1
+    assert senders[0].font.name == "Comic Neue" and senders[0].font.size == Pt(15)
+    assert document.paragraphs[0].style.name == "Sender"
+    assert {p.style.name for p in document.paragraphs} == LETTER_STYLES
+    assert document.element.body[-1].tag == qn("w:sectPr")

@@ -1,0 +1,202 @@
+"""PDF letters: text, metadata, fonts, the window-envelope address, determinism and fetching."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from samples import QUOTE_TEXT, QUOTE_URL, make_letter  # noqa: E402
+
+from advocacy.formats import Style
+from advocacy.formats.pdf import Renderer, SafeURLFetcher
+from advocacy.letter import Paragraph
+from advocacy.templating import builtin_dir
+
+STYLE = Style(template_folders=(builtin_dir(),))
+INCH = 72.0
+PAGE_HEIGHT = 11 * INCH
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer(STYLE)
+
+
+@pytest.fixture(scope="module")
+def pdf(renderer: Renderer) -> bytes:
+    return renderer.render(make_letter())
+
+
+@pytest.fixture(scope="module")
+def reader(pdf: bytes) -> PdfReader:
+    return PdfReader(io.BytesIO(pdf))
+
+
+@pytest.fixture(scope="module")
+def text(reader: PdfReader) -> str:
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_is_a_one_page_us_letter_pdf(pdf: bytes, reader: PdfReader) -> None:
+    assert pdf.startswith(b"%PDF-")
+    assert len(reader.pages) == 1
+    box = reader.pages[0].mediabox
+    assert (float(box.width), float(box.height)) == (8.5 * INCH, 11 * INCH)
+
+
+def test_text(text: str) -> None:
+    words = flat(text)
+    assert "The Honorable José Peña" in words
+    assert QUOTE_TEXT in words
+    assert "Екатеринбург" in words
+    assert "Dear Mayor Peña," in words
+    assert "<script>alert(1)</script> & “Ёлка” O'Brien {{ 7*7 }}" in words
+    assert "Volodymyr Zelenskyy, President of Ukraine, Address to mayors" in words
+    assert "Page 1" not in words  # no page number on the first page
+
+
+def test_footnote_cited_once_with_a_link(text: str, reader: PdfReader) -> None:
+    assert flat(text).count("Volodymyr Zelenskyy, President of Ukraine") == 1
+    links = [
+        annot.get_object()["/A"]["/URI"]
+        for annot in reader.pages[0].get("/Annots", [])
+        if annot.get_object().get("/A", {}).get("/URI")
+    ]
+    assert links == [QUOTE_URL]
+
+
+def test_metadata(reader: PdfReader) -> None:
+    info = reader.metadata
+    assert info["/Title"] == "Ending Springfield's sister-city tie with Екатеринбург"
+    assert info["/Author"] == "Mary O'Neil"
+    assert info["/Subject"] == "Letter to Mayor José Peña, Springfield, IL"
+    assert "Екатеринбург" in info["/Keywords"]
+    assert info["/CreationDate"] == info["/ModDate"] == "D:20240603000000Z"
+
+
+def test_fonts_are_embedded(reader: PdfReader) -> None:
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for descendant in font.get("/DescendantFonts", [font]):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                fonts[str(descriptor["/FontName"])] = descriptor
+    assert fonts
+    assert any("DejaVu-Serif" in name for name in fonts)
+    for descriptor in fonts.values():
+        assert "/FontFile2" in descriptor or "/FontFile3" in descriptor
+
+
+def test_byte_identical(pdf: bytes, renderer: Renderer) -> None:
+    assert renderer.render(make_letter()) == pdf
+
+
+def test_inside_address_shows_through_a_window_envelope(reader: PdfReader) -> None:
+    """Baselines of the address lie in the box 2.125in-3.25in from the top, 0.875in in."""
+    lines: list[tuple[float, float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            lines.append((x, PAGE_HEIGHT - y, text.strip()))
+
+    reader.pages[0].extract_text(visitor_text=visit)
+    address = make_letter().recipient_lines
+    found = [line for line in lines if line[2] in address]
+    assert [line[2] for line in found] == list(address)
+    for x, top, _ in found:
+        assert x == pytest.approx(0.875 * INCH, abs=0.5)
+        assert 2.125 * INCH + 8 < top < 3.25 * INCH - 2  # baseline, below the cap height
+    # Everything else on the page stays out of the window area.
+    window_x = (0.875 * INCH, 5.375 * INCH)
+    for x, top, line in lines:
+        if line not in address and window_x[0] <= x <= window_x[1]:
+            assert not 2.0 * INCH < top < 3.4 * INCH, line
+
+
+def test_long_letter_numbers_later_pages(renderer: Renderer) -> None:
+    filler = "Sister-city ties matter to Екатеринбург and to Springfield alike. " * 12
+    letter = dataclasses.replace(
+        make_letter(),
+        paragraphs=make_letter().paragraphs + tuple(Paragraph((filler,)) for _ in range(8)),
+    )
+    reader = PdfReader(io.BytesIO(renderer.render(letter)))
+    pages = [flat(page.extract_text()) for page in reader.pages]
+    assert len(pages) >= 2
+    assert "Page 1 of" not in pages[0]
+    assert f"Page 2 of {len(pages)}" in pages[1]
+    assert "Sincerely," in pages[-1]
+
+
+# -- fetching --------------------------------------------------------------------------------
+
+
+def test_fetcher_allows_only_template_folders_and_data(tmp_path: Path) -> None:
+    inside = tmp_path / "templates"
+    inside.mkdir()
+    (inside / "logo.png").write_bytes(b"x")
+    fetcher = SafeURLFetcher((inside,))
+    assert fetcher.allows((inside / "logo.png").as_uri())
+    assert fetcher.allows("data:image/png;base64,iVBORw0KGgo=")
+    for url in (
+        "http://127.0.0.1:9/x.png",
+        "https://example.org/x.png",
+        "ftp://example.org/x.png",
+        "file:///etc/passwd",
+        (inside / ".." / "secret.png").as_uri(),
+        f"file://remote-host{inside}/logo.png",
+    ):
+        assert not fetcher.allows(url), url
+
+
+def test_render_refuses_outside_resources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user stylesheet pointing at the network or at files elsewhere fetches nothing."""
+    import weasyprint.urls
+
+    user = tmp_path / "templates"
+    user.mkdir()
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f0d6b60000000049454e44ae426082"
+    )
+    (user / "ok.png").write_bytes(png)
+    (tmp_path / "outside.png").write_bytes(png)
+    css = (builtin_dir() / "letter.css").read_text(encoding="utf-8")
+    (user / "letter.css").write_text(
+        '@import url("http://127.0.0.1:9/evil.css");\n'
+        + css
+        + "\n.sender { background: url(file:///etc/passwd); }"
+        + "\n.date { background: url(http://127.0.0.1:9/x.png); }"
+        + "\n.subject { background: url(../outside.png); }"
+        + "\n.salutation { background: url(ok.png); }\n",
+        encoding="utf-8",
+    )
+    fetched: list[str] = []
+    real_fetch = weasyprint.urls.URLFetcher.fetch
+
+    def recording_fetch(
+        self: weasyprint.urls.URLFetcher, url: str, headers: dict[str, str] | None = None
+    ) -> weasyprint.urls.URLFetcherResponse:
+        fetched.append(url)
+        return real_fetch(self, url, headers)
+
+    monkeypatch.setattr(weasyprint.urls.URLFetcher, "fetch", recording_fetch)
+    renderer = Renderer(Style(template_folders=(user, builtin_dir())))
+    pdf = renderer.render(make_letter())
+
+    assert pdf.startswith(b"%PDF-")
+    assert fetched == [(user / "ok.png").resolve().as_uri()]
+    refused = " ".join(renderer.refused)
+    assert "http://127.0.0.1:9/evil.css" in refused
+    assert "http://127.0.0.1:9/x.png" in refused
+    assert "file:///etc/passwd" in refused
+    assert "outside.png" in refused
