@@ -403,6 +403,10 @@ def letter(
             click.echo(f"Error: {job.official.name}: {result.error}", err=True)
     for skip in skipped:
         click.echo(f"Warning: skipped {skip.official.name}: {skip.reason}", err=True)
+    from advocacy.checks import public_comment_notes
+
+    for message, over_limit in public_comment_notes(factory, results):
+        click.echo(message, err=over_limit)
     index, _ = write_city_index(out, target, results, skipped, folders, date, chosen_formats)
     made = sum(len(r.files) for r in results)
     failed = sum(1 for r in results if r.status == "failed")
@@ -424,6 +428,16 @@ def main() -> None:
 
 def today() -> dt.date:
     return dt.date.today()
+
+
+from advocacy.cli_templates import init, templates  # noqa: E402
+
+cli.add_command(templates)
+cli.add_command(init)
+
+from advocacy.cli_packet import packet  # noqa: E402
+
+cli.add_command(packet)
 
 
 if __name__ == "__main__":  # pragma: no cover

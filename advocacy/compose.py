@@ -211,6 +211,14 @@ def render_template(
         return template.render(context)
     except TemplateFailed:
         raise
+    except RecursionError as err:
+        # A user template that extends its own name ("mayor.j2" inside templates/mayor.j2)
+        # finds itself again along the search path.
+        raise TemplateFailed(
+            "templates extend or include each other in a loop; to extend the built-in "
+            f'template of the same name write {{% extends "builtin:{info.path.name}" %}}',
+            str(info.path),
+        ) from err
     except jinja2.TemplateError as err:
         raise template_error(err, str(info.path)) from err
     except (TypeError, ValueError, AttributeError, ZeroDivisionError, KeyError) as err:

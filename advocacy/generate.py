@@ -129,6 +129,15 @@ def plan_city(
                 Skipped(official, f"template {info.name!r} is written for {info.audience}s")
             )
             continue
+        if info.tie_statuses and city.tie.status not in info.tie_statuses:
+            skipped.append(
+                Skipped(
+                    official,
+                    f"template {info.name!r} is for ties that are "
+                    f"{' or '.join(info.tie_statuses)}; this one is {city.tie.status}",
+                )
+            )
+            continue
         stem = slugify(official.name)
         if stem in stems:
             stem = slugify(f"{official.name}-{official.district or official.role}")

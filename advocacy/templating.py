@@ -122,6 +122,8 @@ class TemplateInfo:
     max_words: int | None = None
     words_per_minute: int | None = None
     max_minutes: float | None = None
+    #: tie statuses the template is written for (``tie_status`` in the metadata); empty: all
+    tie_statuses: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +135,7 @@ class TemplateInfo:
             "kind": self.kind,
             "max_words": self.max_words,
             "max_minutes": self.max_minutes,
+            "tie_statuses": list(self.tie_statuses),
         }
 
 
@@ -173,7 +176,14 @@ def read_meta(path: Path, origin: str) -> TemplateInfo:
         max_words=_int_or_none(meta.get("max_words")),
         words_per_minute=_int_or_none(meta.get("words_per_minute")),
         max_minutes=float(meta["max_minutes"]) if meta.get("max_minutes") else None,
+        tie_statuses=_strings(meta.get("tie_status")),
     )
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return (str(value),) if isinstance(value, str) else tuple(str(v) for v in value)
 
 
 def _int_or_none(value: Any) -> int | None:

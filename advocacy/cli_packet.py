@@ -1,0 +1,197 @@
+"""``advocacy packet``: every city's letters and the files that tie them together.
+
+Only the option parsing and the reporting live here; :mod:`advocacy.packet` does the work.
+Nothing heavy is imported at import time, so ``advocacy --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from advocacy.cli import State, _sender, letter_extras, letter_options, pass_state
+
+STATUSES = ("kept", "dormant", "suspended", "terminated", "unknown")
+
+
+@click.command()
+@click.option(
+    "--city",
+    "cities",
+    multiple=True,
+    help='Only this city ("San Jose, CA", "portland-or"); repeatable. Default: every city '
+    "whose tie is not terminated.",
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(STATUSES),
+    help="Only cities whose tie has this status; repeatable.",
+)
+@letter_options
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out/packet"),
+    show_default=True,
+    help="Output folder.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes rendering letters [default: the number of CPUs].",
+)
+@click.option("--force", is_flag=True, help="Render every letter again, even if up to date.")
+@click.option(
+    "--duplex",
+    is_flag=True,
+    help="In packet.pdf, start each letter on a new sheet (for printing on both sides).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the summary.")
+@pass_state
+def packet(
+    state: State,
+    cities: tuple[str, ...],
+    statuses: tuple[str, ...],
+    to: str,
+    template: str | None,
+    templates_dir: Path | None,
+    formats: str,
+    sender_path: Path | None,
+    date: dt.date,
+    signers_path: Path | None,
+    meeting_date: str | None,
+    agenda_item: str | None,
+    out: Path,
+    jobs: int | None,
+    force: bool,
+    duplex: bool,
+    quiet: bool,
+) -> None:
+    """Write the campaign packet: letters to every official of every selected city.
+
+    Writes OUT/<city>/ exactly as `advocacy letter` does, and at the top packet.pdf (every
+    letter, with bookmarks), index.html (the overview, with email links), manifest.csv,
+    manifest.json and README.txt.
+
+    A rerun renders only letters whose inputs changed (templates, official, tie, quotes,
+    sender, date, formats, version); --force renders all. Safe to interrupt: files are
+    written atomically and the next run finishes what is missing. Exits 1 if a letter failed
+    (the others are still written), 130 when stopped with Ctrl-C.
+
+    \b
+    Examples:
+      advocacy packet --sender me.toml
+      advocacy packet --status kept --to mayor --format pdf,mailto --duplex
+      advocacy packet --city "San Jose, CA" --city portland-or --jobs 2 --out letters
+    """
+    from advocacy.generate import parse_formats
+    from advocacy.packet import PacketSettings, build_packet, plan_packet, select_cities
+    from advocacy.templating import search_path
+
+    chosen_formats = parse_formats(formats)
+    data = state.dataset()
+    selected = select_cities(data, cities, statuses)
+    folders = search_path(templates_dir)
+    sender = _sender(state, sender_path)
+    extras = letter_extras(signers_path, meeting_date, agenda_item)
+    settings = PacketSettings(
+        out=out,
+        folders=tuple(folders),
+        formats=chosen_formats,
+        sender=sender,
+        date=date,
+        quotes=tuple(data.quotes),
+        style=state.config.style(folders),
+        extras=extras,
+        jobs=int(jobs or os.cpu_count() or 1),
+        force=force,
+        duplex=duplex,
+    )
+    plan = plan_packet(data, selected, settings, to=to, template_name=template)
+    show_bar = not quiet and sys.stderr.isatty()
+    bar: Any = None
+
+    def on_start(count: int) -> None:
+        nonlocal bar
+        if show_bar and count:
+            bar = click.progressbar(
+                length=count, label="Writing letters", file=sys.stderr, show_pos=True, width=30
+            )
+            bar.__enter__()
+
+    def on_letter(letter: Any, record: dict[str, Any]) -> None:
+        if bar is not None:
+            bar.update(1)
+        if record.get("status") == "failed":
+            message = f"Error: {letter.job.city.label}: {letter.job.official.name}: "
+            message += str(record.get("error"))
+            if bar is not None:
+                click.echo("", err=True)
+            click.echo(message, err=True)
+
+    try:
+        report = build_packet(plan, settings, progress=on_letter, on_start=on_start)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    _summarise(report, quiet)
+    if report.error:
+        click.echo(f"Error: {report.error}", err=True)
+    if report.exit_code:
+        click.get_current_context().exit(report.exit_code)
+
+
+def _summarise(report: Any, quiet: bool) -> None:
+    """The end-of-run summary: letters per format, skipped officials, warnings, time."""
+    echo = click.echo
+    if report.interrupted:
+        echo(
+            f"Interrupted: {report.rendered} letters written in this run, {report.pending} not "
+            f"yet; run the same command again to finish.",
+            err=True,
+        )
+    if report.all_up_to_date and not report.failed:
+        echo(
+            f"Everything is up to date in {report.out}: {report.letters} letters, "
+            f"{report.cities} cities ({report.elapsed:.1f} s)."
+        )
+        return
+    formats = ", ".join(f"{count} {name}" for name, count in report.files.items())
+    echo(
+        f"{report.letters} letters for {report.cities} cities: {report.rendered} written, "
+        f"{report.up_to_date} up to date, {len(report.failed)} failed"
+        + (f", {report.pending} not written" if report.pending else "")
+        + "."
+    )
+    if formats:
+        echo(f"Files: {formats}.")
+    if report.pages:
+        echo(f"packet.pdf: {report.pages} pages.")
+    if report.skipped:
+        echo(f"Skipped {len(report.skipped)} officials:")
+        for city, name, reason in report.skipped:
+            echo(f"  {city}: {name}: {reason}")
+    if report.without_officials:
+        echo(f"No officials on record for {len(report.without_officials)} cities:")
+        echo("  " + "; ".join(report.without_officials))
+    if report.warnings:
+        echo(f"{len(report.warnings)} warnings" + (" (see manifest.csv)." if quiet else ":"))
+        if not quiet:
+            for city, name, text in report.warnings[:20]:
+                echo(f"  {city}: {name}: {text}")
+            if len(report.warnings) > 20:
+                echo(f"  ... and {len(report.warnings) - 20} more (see manifest.csv)")
+    if report.failed:
+        echo(f"{len(report.failed)} letters failed:", err=True)
+        for city, name, error in report.failed:
+            echo(f"  {city}: {name}: {error}", err=True)
+    echo(f"Done in {report.elapsed:.1f} s. Open {report.out / 'index.html'} to see the packet.")

@@ -1,0 +1,1081 @@
+"""The campaign packet: every selected city's letters, plus the files that tie them together.
+
+``build_packet`` writes, under the output folder, each city's folder exactly as ``advocacy
+letter`` does, and at the top ``packet.pdf`` (every letter, with bookmarks), ``index.html``,
+``manifest.csv``, ``manifest.json`` and ``README.txt``.
+
+Incremental: each letter has a content hash covering everything it is made from (the template
+folders, the official's record, the tie, the quotes, the sender, the date, the formats, the
+style files and the tool's version). The hashes live in ``.advocacy-state.json`` in the output
+folder; a letter whose hash is unchanged and whose files all exist is not rendered again, and
+the combined files are rewritten only when one of their inputs changed.
+
+Safe to interrupt: every file is written atomically, and each finished letter is appended to a
+journal (``.advocacy-state.jsonl``) at once, so a run killed at any moment, even with SIGKILL,
+leaves only complete files and the next run renders only what is missing. Ctrl-C stops the
+workers and returns a report marked ``interrupted``.
+
+Fast: letters are rendered by a pool of worker processes, each with one
+:class:`~advocacy.generate.LetterFactory` (WeasyPrint, python-docx, fonts and stylesheets loaded
+once per worker). ``packet.pdf`` is not laid out again: the letters' own PDFs are copied into
+it object by object and streamed to disk, so memory stays flat however many letters there are.
+
+Nothing here prints; the CLI (``advocacy.cli_packet``) reports what :class:`PacketReport` holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import fcntl
+import hashlib
+import io
+import json
+import multiprocessing
+import os
+import signal
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field, is_dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from advocacy import __version__
+from advocacy.dataset import City, DataSet
+from advocacy.exceptions import AdvocacyError, TemplateFailed
+from advocacy.formats import FILE_FORMATS, Style
+from advocacy.generate import (
+    LetterFactory,
+    LetterJob,
+    LetterResult,
+    Skipped,
+    plan_city,
+    write_city_index,
+)
+from advocacy.models import Quote, Sender
+from advocacy.output import FILE_MODE, atomic_write, inside, remove_stale_temporaries
+from advocacy.templating import make_environment
+
+STATE_NAME = ".advocacy-state.json"
+JOURNAL_NAME = ".advocacy-state.jsonl"
+LOCK_NAME = ".advocacy-packet.lock"
+STATE_FORMAT = 1
+PACKET_PDF = "packet.pdf"
+INDEX_HTML = "index.html"
+MANIFEST_CSV = "manifest.csv"
+MANIFEST_JSON = "manifest.json"
+README_TXT = "README.txt"
+INDEX_TEMPLATE = "_packet-index.html.j2"
+README_TEMPLATE = "_packet-readme.txt.j2"
+NO_OFFICIALS = "no officials on record"
+#: Characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MANIFEST_COLUMNS = (
+    "city", "official", "role", "title", "district", "email", "template", "subject", "files",
+    "mailto_length", "warnings", "status", "error",
+)  # fmt: skip
+
+
+# -- what to build ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PacketSettings:
+    """Everything a packet run depends on besides the data set."""
+
+    out: Path
+    folders: tuple[Path, ...]
+    formats: tuple[str, ...]
+    sender: Sender
+    date: dt.date
+    quotes: tuple[Quote, ...]
+    style: Style
+    extras: dict[str, Any] = field(default_factory=dict)
+    jobs: int = 1
+    force: bool = False
+    duplex: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedLetter:
+    """One letter of the packet with its content hash; ``key`` is ``city-slug/stem``."""
+
+    job: LetterJob
+    digest: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.job.folder}/{self.job.stem}"
+
+
+@dataclass
+class CityPlan:
+    """A city of the packet: its letters and the officials who get none."""
+
+    city: City
+    letters: list[PlannedLetter]
+    skipped: list[Skipped]
+    officials: int  # officials on record (all roles), before choosing who gets letters
+
+
+@dataclass
+class PacketPlan:
+    cities: list[CityPlan]
+    inputs_digest: str
+
+    @property
+    def letters(self) -> Iterator[PlannedLetter]:
+        for city in self.cities:
+            yield from city.letters
+
+    @property
+    def letter_count(self) -> int:
+        return sum(len(c.letters) for c in self.cities)
+
+
+def select_cities(
+    data: DataSet, names: Sequence[str] = (), statuses: Sequence[str] = ()
+) -> list[City]:
+    """The cities of the packet, in packet order.
+
+    With ``names``, those cities in the order given; without, every city whose tie is not
+    terminated, alphabetically. ``statuses`` keeps only ties with one of those statuses.
+    """
+    if names:
+        chosen: list[City] = []
+        for name in names:
+            city = data.find_city(name)
+            if city not in chosen:
+                chosen.append(city)
+    else:
+        chosen = sorted(
+            (c for c in data.cities() if statuses or c.tie.status != "terminated"),
+            key=lambda c: c.label.casefold(),
+        )
+    if statuses:
+        chosen = [c for c in chosen if c.tie.status in statuses]
+    return chosen
+
+
+def plan_packet(
+    data: DataSet,
+    cities: Sequence[City],
+    settings: PacketSettings,
+    *,
+    to: str = "all",
+    template_name: str | None = None,
+) -> PacketPlan:
+    """Choose the letters of every city and compute each letter's content hash."""
+    folders = list(settings.folders)
+    inputs = inputs_digest(settings)
+    plans = []
+    for city in cities:
+        jobs, skipped = plan_city(data, city, folders, to=to, template_name=template_name)
+        letters = [PlannedLetter(job, letter_digest(inputs, job)) for job in jobs]
+        plans.append(CityPlan(city, letters, skipped, len(data.officials_of(city))))
+    return PacketPlan(plans, inputs)
+
+
+# -- content hashes -----------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-able stand-in for values json cannot encode (dataclasses, paths, dates)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(str, value))
+    return str(value)
+
+
+def _digest(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=_plain)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _file_digest(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def template_files_digest(folders: Iterable[Path]) -> str:
+    """Hash every file in the template folders: a template, whatever it extends or includes,
+    the layout and the stylesheet all live there, so any edit changes this hash."""
+    hasher = hashlib.sha256()
+    for folder in folders:
+        folder = Path(folder)
+        hasher.update(f"folder {folder.resolve()}\n".encode())
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if any(p.startswith(".") or p == "__pycache__" for p in relative.parts):
+                continue
+            if path.is_file():
+                hasher.update(f"file {relative.as_posix()} {_file_digest(path)}\n".encode())
+    return hasher.hexdigest()
+
+
+def inputs_digest(settings: PacketSettings) -> str:
+    """Hash what every letter shares: templates, style, sender, date, quotes, formats, version."""
+    style = settings.style
+    return _digest(
+        __version__,
+        template_files_digest(settings.folders),
+        {
+            "stylesheet": _file_digest(style.stylesheet),
+            "reference_docx": _file_digest(style.reference_docx),
+            "letterhead": style.letterhead,
+        },
+        settings.sender.to_dict(),
+        settings.date.isoformat(),
+        [q.to_dict() for q in settings.quotes],
+        list(settings.formats),
+        settings.extras,
+    )
+
+
+def letter_digest(inputs: str, job: LetterJob) -> str:
+    """Hash one letter: the shared inputs, the official's record, the ties and the template."""
+    return _digest(
+        inputs,
+        job.official.to_dict(),
+        [tie.to_dict() for tie in job.city.ties],
+        job.city.label,
+        job.template.to_dict(),
+        job.stem,
+    )
+
+
+# -- the state file: which letter was made from what ------------------------------------------
+
+
+class PacketState:
+    """Per-letter hashes and results from earlier runs, read from and written to ``out``.
+
+    ``.advocacy-state.json`` is a snapshot written atomically at the end of a run; while a run
+    goes, each finished letter is appended to ``.advocacy-state.jsonl`` (one JSON object a
+    line), so a killed run loses nothing it finished. A torn last line is ignored.
+    """
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.letters: dict[str, dict[str, Any]] = {}
+        self.combined: dict[str, str] = {}
+        self._journal: IO[str] | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.out / STATE_NAME
+
+    @property
+    def journal_path(self) -> Path:
+        return self.out / JOURNAL_NAME
+
+    @classmethod
+    def load(cls, out: Path) -> PacketState:
+        state = cls(out)
+        try:
+            snapshot = json.loads(state.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            snapshot = {}
+        if isinstance(snapshot, dict) and snapshot.get("format") == STATE_FORMAT:
+            state.letters = dict(snapshot.get("letters") or {})
+            state.combined = dict(snapshot.get("combined") or {})
+        try:
+            lines = state.journal_path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+                state.letters[entry["key"]] = {"hash": entry["hash"], "record": entry["record"]}
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut short by a killed run
+        return state
+
+    def up_to_date(self, letter: PlannedLetter) -> dict[str, Any] | None:
+        """The stored record of ``letter`` if it needs no rendering, else None."""
+        entry = self.letters.get(letter.key)
+        if not entry or entry.get("hash") != letter.digest:
+            return None
+        record = entry.get("record") or {}
+        if record.get("status") != "ok":
+            return None
+        for relative in (record.get("files") or {}).values():
+            if not (self.out / relative).is_file():
+                return None
+        return record
+
+    def record(self, letter: PlannedLetter, record: dict[str, Any]) -> None:
+        """Remember a finished letter now (journal line), and drop files it no longer has."""
+        old = (self.letters.get(letter.key) or {}).get("record") or {}
+        keep = set((record.get("files") or {}).values())
+        for relative in (old.get("files") or {}).values():
+            if relative not in keep:
+                self._remove(relative)
+        self.letters[letter.key] = {"hash": letter.digest, "record": record}
+        if self._journal is None:
+            self._journal = self.journal_path.open("a", encoding="utf-8")
+        entry = {"key": letter.key, "hash": letter.digest, "record": record}
+        self._journal.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._journal.flush()
+
+    def forget(self, key: str) -> None:
+        """Drop a letter that is no longer planned, and the files it made."""
+        entry = self.letters.pop(key, None) or {}
+        for relative in ((entry.get("record") or {}).get("files") or {}).values():
+            self._remove(relative)
+
+    def _remove(self, relative: str) -> None:
+        with contextlib.suppress(AdvocacyError, OSError):
+            inside(self.out, relative).unlink(missing_ok=True)
+
+    def save(self) -> None:
+        """Write the snapshot atomically, then drop the journal it now contains."""
+        snapshot = {
+            "format": STATE_FORMAT,
+            "advocacy_version": __version__,
+            "letters": dict(sorted(self.letters.items())),
+            "combined": self.combined,
+        }
+        data = json.dumps(snapshot, indent=1, ensure_ascii=False) + "\n"
+        atomic_write(self.path, data.encode("utf-8"))
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        self.journal_path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """Hold a lock on ``out`` so two packet runs never write the same folder at once.
+
+    The kernel releases the lock when the process ends, however it ends.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / LOCK_NAME).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            raise AdvocacyError(
+                f"another `advocacy packet` run is writing to {out}; wait for it to finish"
+            ) from err
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# -- rendering in worker processes --------------------------------------------------------------
+
+_FACTORY: LetterFactory | None = None
+
+
+def _factory_arguments(settings: PacketSettings) -> tuple[Any, ...]:
+    return (
+        list(settings.folders),
+        settings.formats,
+        settings.sender,
+        settings.date,
+        settings.quotes,
+        settings.extras,
+        settings.style,
+    )
+
+
+def _start_worker(arguments: tuple[Any, ...]) -> None:
+    """Build this worker's one LetterFactory; Ctrl-C is left to the parent, which stops us."""
+    global _FACTORY
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _FACTORY = LetterFactory(*arguments)
+
+
+def _render_in_worker(job: LetterJob, out: Path) -> dict[str, Any]:
+    assert _FACTORY is not None, "worker started without its LetterFactory"
+    return _write_letter(_FACTORY, job, out)
+
+
+def _write_letter(factory: LetterFactory, job: LetterJob, out: Path) -> dict[str, Any]:
+    try:
+        result = factory.write(job, out)
+    except Exception as err:  # noqa: BLE001 - one failing letter must not stop the packet
+        result = LetterResult(job, status="failed", error=_describe(err))
+    return _record(result)
+
+
+def _describe(err: BaseException) -> str:
+    return str(err) if isinstance(err, AdvocacyError) else f"{type(err).__name__}: {err}"
+
+
+def _record(result: LetterResult) -> dict[str, Any]:
+    """What the state, index and manifests keep of a letter (no bytes, nothing of the job)."""
+    return {
+        "status": result.status,
+        "files": dict(result.files),
+        "subject": result.subject,
+        "mailto": result.mailto,
+        "mailto_length": result.mailto_length,
+        "warnings": list(result.warnings),
+        "error": result.error,
+    }
+
+
+def _result(job: LetterJob, record: dict[str, Any]) -> LetterResult:
+    return LetterResult(
+        job,
+        status=record.get("status", "failed"),
+        files=dict(record.get("files") or {}),
+        mailto=record.get("mailto"),
+        mailto_length=int(record.get("mailto_length") or 0),
+        warnings=list(record.get("warnings") or []),
+        error=record.get("error"),
+        subject=record.get("subject") or "",
+    )
+
+
+class WorkerDied(AdvocacyError):
+    """A worker process ended without finishing its letter (killed, or out of memory)."""
+
+
+def _pool_context() -> Any:
+    # forkserver: workers start from a clean, single-threaded server process, never from a
+    # copy of this (multi-threaded) one; each worker then imports WeasyPrint once.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def render_letters(
+    letters: Sequence[PlannedLetter], settings: PacketSettings
+) -> Iterator[tuple[PlannedLetter, dict[str, Any]]]:
+    """Render ``letters`` and yield each with its record as soon as it is written.
+
+    With ``settings.jobs`` > 1, letters go to that many worker processes, a few at a time, so
+    neither side holds more than a handful. Stopping the iteration (Ctrl-C, an error) cancels
+    what has not started and waits for the letters being written, so no worker is left behind.
+    """
+    workers = min(settings.jobs, len(letters))
+    if workers <= 1:
+        factory = LetterFactory(*_factory_arguments(settings))
+        for letter in letters:
+            yield letter, _write_letter(factory, letter.job, settings.out)
+        return
+    executor = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=_pool_context(),
+        initializer=_start_worker,
+        initargs=(_factory_arguments(settings),),
+    )
+    pending: dict[Future[dict[str, Any]], PlannedLetter] = {}
+    queue = iter(letters)
+    window = workers * 4  # enough to keep every worker busy, small enough to stay lean
+    try:
+        while True:
+            for letter in queue:
+                pending[executor.submit(_render_in_worker, letter.job, settings.out)] = letter
+                if len(pending) >= window:
+                    break
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                letter = pending.pop(future)
+                try:
+                    record = future.result()
+                except BrokenProcessPool as err:
+                    raise WorkerDied(
+                        "a worker process stopped before finishing its letter (killed, or out "
+                        "of memory?); the letters written so far are kept: run the same "
+                        "command again to finish"
+                    ) from err
+                except Exception as err:  # noqa: BLE001 - e.g. a record that cannot be pickled
+                    record = _record(LetterResult(letter.job, "failed", error=_describe(err)))
+                yield letter, record
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+# -- packet.pdf: the letters' PDFs copied into one file, streamed ----------------------------
+
+
+@contextlib.contextmanager
+def atomic_stream(path: Path) -> Iterator[IO[bytes]]:
+    """Like :func:`advocacy.output.atomic_write`, for a file written piece by piece."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb", buffering=1 << 20) as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class Bookmark:
+    title: str
+    page: int  # object number of the page it opens
+    children: list[Bookmark] = field(default_factory=list)
+
+
+class PdfConcatenator:
+    """Write a PDF made of other PDFs' pages, one source file at a time, to a stream.
+
+    Each source is parsed with pypdf; its pages and everything they use (content streams,
+    fonts, images, link annotations) are written out at once with new object numbers, and the
+    source is dropped. Only object offsets and page numbers stay in memory. Streams are copied
+    as they are, still compressed. Pages are grouped under one page-tree node per section
+    (a city), and the outline (bookmarks) is written at the end.
+    """
+
+    HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+        self.position = 0
+        self.offsets: dict[int, int] = {}
+        self.next_number = 3  # 1: catalog, 2: root of the page tree
+        self.sections: list[tuple[int, list[int]]] = []  # (page-tree node, its pages)
+        self.outline: list[Bookmark] = []
+        self.pages = 0
+        self._write(self.HEADER)
+
+    def _write(self, data: bytes) -> None:
+        self.stream.write(data)
+        self.position += len(data)
+
+    def _allocate(self) -> int:
+        number = self.next_number
+        self.next_number += 1
+        return number
+
+    def _object(self, number: int, body: bytes) -> None:
+        self.offsets[number] = self.position
+        self._write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+
+    def start_section(self) -> None:
+        self.sections.append((self._allocate(), []))
+
+    def add(self, source: Path | bytes) -> list[int]:
+        """Append every page of ``source``; return the object numbers of the new pages."""
+        from pypdf import PdfReader
+        from pypdf.generic import DictionaryObject, IndirectObject
+
+        if not self.sections:
+            self.start_section()
+        parent, kids = self.sections[-1]
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        numbers: dict[tuple[int, int], int] = {}
+        queue: list[tuple[int, IndirectObject]] = []
+
+        def renumber(reference: IndirectObject) -> int:
+            key = (reference.idnum, reference.generation)
+            if key not in numbers:
+                target = reference.get_object()
+                kind = target.get("/Type") if isinstance(target, DictionaryObject) else None
+                if kind == "/Pages":
+                    numbers[key] = parent
+                elif kind == "/Catalog":
+                    numbers[key] = 1
+                else:
+                    numbers[key] = self._allocate()
+                    queue.append((numbers[key], reference))
+            return numbers[key]
+
+        page_numbers = []
+        for page in reader.pages:
+            reference = page.indirect_reference
+            number = self._allocate()
+            if reference is not None:
+                numbers[(reference.idnum, reference.generation)] = number
+            page_numbers.append((number, page))
+        for number, page in page_numbers:
+            # pypdf has already copied inherited attributes (/Resources, /MediaBox...) onto
+            # each page; the page's parent becomes this section's node of the page tree.
+            items = [
+                self._leaf(key) + b" " + self._serialize(value, renumber)
+                for key, value in page.items()
+                if key not in ("/Parent", "/StructParents")
+            ]
+            items.append(b"/Parent %d 0 R" % parent)
+            self._object(number, b"<<" + b" ".join(items) + b">>")
+            kids.append(number)
+        while queue:
+            number, reference = queue.pop()
+            self._object(number, self._serialize(reference.get_object(), renumber))
+        self.pages += len(page_numbers)
+        return [number for number, _ in page_numbers]
+
+    def add_blank_page(self, like: int | None = None) -> int:
+        """Append an empty page (US Letter), e.g. so the next letter starts on a new sheet."""
+        if not self.sections:
+            self.start_section()
+        parent, kids = self.sections[-1]
+        number = self._allocate()
+        self._object(
+            number,
+            b"<</Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources <<>>>>" % parent,
+        )
+        kids.append(number)
+        self.pages += 1
+        return number
+
+    def _serialize(self, value: Any, renumber: Callable[[Any], int]) -> bytes:
+        from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+
+        if isinstance(value, IndirectObject):
+            return b"%d 0 R" % renumber(value)
+        if isinstance(value, DictionaryObject):
+            items = []
+            for key, item in value.items():
+                if isinstance(value, StreamObject) and key == "/Length":
+                    continue
+                items.append(self._leaf(key) + b" " + self._serialize(item, renumber))
+            if isinstance(value, StreamObject):
+                # pypdf keeps a stream's bytes as stored (still compressed) in ``_data``.
+                raw = value._data  # noqa: SLF001
+                items.append(b"/Length %d" % len(raw))
+                return b"<<" + b" ".join(items) + b">>\nstream\n" + raw + b"\nendstream"
+            return b"<<" + b" ".join(items) + b">>"
+        if isinstance(value, ArrayObject):
+            return b"[" + b" ".join(self._serialize(item, renumber) for item in value) + b"]"
+        return self._leaf(value)
+
+    @staticmethod
+    def _leaf(value: Any) -> bytes:
+        buffer = io.BytesIO()
+        value.write_to_stream(buffer)
+        return buffer.getvalue()
+
+    def bookmark(self, title: str, page: int, parent: Bookmark | None = None) -> Bookmark:
+        mark = Bookmark(title, page)
+        (parent.children if parent else self.outline).append(mark)
+        return mark
+
+    def _text(self, text: str) -> bytes:
+        from pypdf.generic import create_string_object
+
+        return self._leaf(create_string_object(text))
+
+    def _write_outline(self, marks: list[Bookmark], parent: int) -> tuple[int, int, int]:
+        """Write ``marks`` under ``parent``; return (first, last, count of visible items)."""
+        numbers = [self._allocate() for _ in marks]
+        count = len(marks)
+        for index, (mark, number) in enumerate(zip(marks, numbers, strict=True)):
+            parts = [
+                b"/Title " + self._text(mark.title),
+                b"/Parent %d 0 R" % parent,
+                b"/Dest [%d 0 R /XYZ null null null]" % mark.page,
+            ]
+            if index:
+                parts.append(b"/Prev %d 0 R" % numbers[index - 1])
+            if index + 1 < len(numbers):
+                parts.append(b"/Next %d 0 R" % numbers[index + 1])
+            if mark.children:
+                first, last, _ = self._write_outline(mark.children, number)
+                # a negative count: the item starts closed (city -> letters stays tidy)
+                parts.append(
+                    b"/First %d 0 R /Last %d 0 R /Count -%d" % (first, last, len(mark.children))
+                )
+            self._object(number, b"<<" + b" ".join(parts) + b">>")
+        return numbers[0], numbers[-1], count
+
+    def finish(self, info: dict[str, str], identifier: bytes) -> None:
+        """Write the page tree, the outline, the catalog, the cross-reference table."""
+        for node, kids in self.sections:
+            refs = b" ".join(b"%d 0 R" % kid for kid in kids)
+            self._object(
+                node, b"<</Type /Pages /Parent 2 0 R /Kids [%s] /Count %d>>" % (refs, len(kids))
+            )
+        refs = b" ".join(b"%d 0 R" % node for node, _ in self.sections)
+        self._object(2, b"<</Type /Pages /Kids [%s] /Count %d>>" % (refs, self.pages))
+        catalog = [b"/Type /Catalog", b"/Pages 2 0 R"]
+        if self.outline:
+            root = self._allocate()
+            first, last, count = self._write_outline(self.outline, root)
+            self._object(
+                root,
+                b"<</Type /Outlines /First %d 0 R /Last %d 0 R /Count %d>>" % (first, last, count),
+            )
+            catalog += [b"/Outlines %d 0 R" % root, b"/PageMode /UseOutlines"]
+        self._object(1, b"<<" + b" ".join(catalog) + b">>")
+        info_number = self._allocate()
+        entries = b" ".join(b"/" + key.encode() + b" " + self._text(v) for key, v in info.items())
+        self._object(info_number, b"<<" + entries + b">>")
+        start = self.position
+        size = self.next_number
+        lines = [b"xref\n0 %d\n" % size, b"0000000000 65535 f \n"]
+        for number in range(1, size):
+            lines.append(b"%010d 00000 n \n" % self.offsets[number])
+        hexid = identifier.hex().encode()
+        lines.append(
+            b"trailer\n<</Size %d /Root 1 0 R /Info %d 0 R /ID [<%s> <%s>]>>\n"
+            % (size, info_number, hexid, hexid)
+        )
+        lines.append(b"startxref\n%d\n%%%%EOF\n" % start)
+        self._write(b"".join(lines))
+
+
+def write_packet_pdf(
+    path: Path,
+    out: Path,
+    sections: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+    *,
+    duplex: bool,
+    info: dict[str, str],
+    identifier: bytes,
+) -> int:
+    """Write ``packet.pdf`` from the letters' PDFs; return its page count.
+
+    ``sections`` is ``[(city title, [(letter title, pdf path relative to out), ...]), ...]``.
+    With ``duplex``, a letter with an odd number of pages is followed by a blank page, so
+    every letter starts on a new sheet when printed on both sides.
+    """
+    with atomic_stream(path) as stream:
+        writer = PdfConcatenator(stream)
+        last = sum(len(letters) for _, letters in sections)
+        done = 0
+        for city_title, letters in sections:
+            if not letters:
+                continue
+            writer.start_section()
+            city_mark: Bookmark | None = None
+            for letter_title, relative in letters:
+                try:
+                    pages = writer.add(inside(out, relative))
+                except Exception as err:  # noqa: BLE001 - pypdf raises many kinds
+                    raise AdvocacyError(f"{relative}: cannot read this PDF: {err}") from err
+                done += 1
+                if city_mark is None:
+                    city_mark = writer.bookmark(city_title, pages[0])
+                writer.bookmark(letter_title, pages[0], city_mark)
+                if duplex and len(pages) % 2 and done < last:
+                    writer.add_blank_page()
+        writer.finish(info, identifier)
+        return writer.pages
+
+
+# -- manifests and index ------------------------------------------------------------------------
+
+
+def csv_safe(value: Any) -> Any:
+    """Neutralise a spreadsheet formula: a text cell starting with = + - @, tab or CR gets a
+    leading apostrophe, so a spreadsheet shows it as text (OWASP CSV injection guidance)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def manifest_csv(rows: Sequence[dict[str, Any]]) -> bytes:
+    """The manifest as CSV: UTF-8 with a byte-order mark (Excel), every cell quoted, safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for row in rows:
+        cells = dict(row)
+        cells["files"] = " ".join(row["files"].values())
+        cells["warnings"] = "; ".join(row["warnings"])
+        writer.writerow([csv_safe(cells.get(column)) for column in MANIFEST_COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _manifest_row(city: City, result: LetterResult) -> dict[str, Any]:
+    row = result.to_dict()
+    return {
+        "city": city.label,
+        "city_folder": city.slug,
+        **{key: row[key] for key in row if key != "city"},
+    }
+
+
+def _tie_dict(city: City) -> dict[str, Any]:
+    tie = city.tie
+    source = tie.source or ""
+    return {
+        "russian_city": tie.russian_city,
+        "status": tie.status,
+        "status_date": tie.status_date,
+        "status_note": tie.status_note,
+        "source": source,
+        "source_url": source if source.lower().startswith(("https://", "http://")) else "",
+        "as_of": tie.as_of,
+    }
+
+
+def _letter_title(job: LetterJob) -> str:
+    official = job.official
+    where = f", District {official.district}" if official.district else ""
+    return f"{official.name} ({official.display_title}{where})"
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PacketReport:
+    """What a packet run did, for the CLI to summarise."""
+
+    out: Path
+    cities: int = 0
+    letters: int = 0
+    rendered: int = 0
+    up_to_date: int = 0
+    pending: int = 0
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # city, official, error
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # city, official, reason
+    warnings: list[tuple[str, str, str]] = field(default_factory=list)  # city, official, text
+    without_officials: list[str] = field(default_factory=list)
+    files: dict[str, int] = field(default_factory=dict)  # format -> letters that have it
+    combined_written: list[str] = field(default_factory=list)
+    pages: int | None = None
+    elapsed: float = 0.0
+    interrupted: bool = False
+    error: str | None = None
+
+    @property
+    def all_up_to_date(self) -> bool:
+        return self.rendered == 0 and not self.combined_written and not self.pending
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return 1 if self.failed or self.error else 0
+
+
+def build_packet(
+    plan: PacketPlan,
+    settings: PacketSettings,
+    *,
+    progress: Callable[[PlannedLetter, dict[str, Any]], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> PacketReport:
+    """Render what is out of date, then write the combined files; return what happened.
+
+    ``on_start(n)`` is called with the number of letters to render, ``progress`` after each.
+    Ctrl-C (KeyboardInterrupt) stops the run cleanly: the report says ``interrupted``.
+    """
+    started = clock()
+    out = settings.out
+    report = PacketReport(out, cities=len(plan.cities), letters=plan.letter_count)
+    with _exclusive(out):
+        remove_stale_temporaries(out)
+        state = PacketState.load(out)
+        records: dict[str, dict[str, Any]] = {}
+        todo: list[PlannedLetter] = []
+        for letter in plan.letters:
+            cached = None if settings.force else state.up_to_date(letter)
+            if cached is None:
+                todo.append(letter)
+            else:
+                records[letter.key] = cached
+        report.up_to_date = len(records)
+        _forget_unplanned(state, plan)
+        if on_start is not None:
+            on_start(len(todo))
+        try:
+            try:
+                for letter, record in render_letters(todo, settings):
+                    records[letter.key] = record
+                    state.record(letter, record)
+                    report.rendered += 1
+                    if progress is not None:
+                        progress(letter, record)
+            except KeyboardInterrupt:
+                report.interrupted = True
+            except WorkerDied as err:
+                report.error = str(err)
+            report.pending = report.letters - len(records)
+            _write_combined(plan, settings, state, records, report)
+        except KeyboardInterrupt:
+            report.interrupted = True
+        finally:
+            state.save()
+    report.elapsed = clock() - started
+    return report
+
+
+def _forget_unplanned(state: PacketState, plan: PacketPlan) -> None:
+    """Remove letters of the packet's cities that are no longer planned (and their files)."""
+    planned = {letter.key for letter in plan.letters}
+    folders = {city.city.slug for city in plan.cities}
+    for key in [k for k in state.letters if k.split("/", 1)[0] in folders]:
+        if key not in planned:
+            state.forget(key)
+
+
+PENDING = {"status": "pending", "error": "not written yet: the run stopped before this letter"}
+
+
+def _write_combined(
+    plan: PacketPlan,
+    settings: PacketSettings,
+    state: PacketState,
+    records: dict[str, dict[str, Any]],
+    report: PacketReport,
+) -> None:
+    """Write each city's index and manifest, then the packet's own files, where they changed."""
+    out = settings.out
+    folders = list(settings.folders)
+    complete = not report.pending and not report.interrupted and not report.error
+    rows: list[dict[str, Any]] = []
+    cities: list[dict[str, Any]] = []
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    for city_plan in plan.cities:
+        city = city_plan.city
+        results = [_result(p.job, records.get(p.key, PENDING)) for p in city_plan.letters]
+        city_rows = [_manifest_row(city, r) for r in results]
+        skipped = [
+            {"official": s.official.name, "role": s.official.role, "reason": s.reason}
+            for s in city_plan.skipped
+        ]
+        digests = [p.digest for p in city_plan.letters]
+        city_hash = _digest(
+            plan.inputs_digest, city.label, _tie_dict(city), city_rows, skipped, digests
+        )
+        city_files = [f"{city.slug}/{INDEX_HTML}", f"{city.slug}/{MANIFEST_JSON}"]
+        has_folder = bool(city_plan.letters or city_plan.skipped)
+        changed = state.combined.get(city.slug) != city_hash or not _all_exist(out, city_files)
+        if has_folder and changed:
+            state.combined.pop(city.slug, None)
+            write_city_index(
+                out, city, results, city_plan.skipped, folders, settings.date, settings.formats
+            )
+            state.combined[city.slug] = city_hash
+            report.combined_written.append(city.slug)
+        for result in results:
+            name = result.job.official.name
+            if result.status == "failed":
+                report.failed.append((city.label, name, result.error or "failed"))
+            report.warnings.extend((city.label, name, w) for w in result.warnings)
+            for format_name in result.files:
+                report.files[format_name] = report.files.get(format_name, 0) + 1
+            if result.mailto:
+                report.files["mailto"] = report.files.get("mailto", 0) + 1
+        report.skipped.extend((city.label, s.official.name, s.reason) for s in city_plan.skipped)
+        if not city_plan.officials:
+            report.without_officials.append(city.label)
+        rows.extend(city_rows)
+        cities.append(
+            {
+                "city": city.label,
+                "folder": city.slug,
+                "tie": _tie_dict(city),
+                "letters": city_rows,
+                "skipped": skipped,
+                "officials_on_record": city_plan.officials,
+                "note": NO_OFFICIALS if not city_plan.officials else "",
+            }
+        )
+        pdfs = [
+            (_letter_title(r.job), r.files["pdf"])
+            for r in results
+            if r.status == "ok" and "pdf" in r.files
+        ]
+        sections.append((city.label, pdfs))
+
+    totals = {
+        "cities": len(cities),
+        "letters": len(rows),
+        "ok": sum(1 for r in rows if r["status"] == "ok"),
+        "failed": sum(1 for r in rows if r["status"] == "failed"),
+        "pending": sum(1 for r in rows if r["status"] == "pending"),
+        "skipped": len(report.skipped),
+        "files": dict(report.files),
+        "without_officials": len(report.without_officials),
+    }
+    combined_hash = _digest(
+        plan.inputs_digest, cities, [p.digest for p in plan.letters], settings.duplex, complete
+    )
+    wants_pdf = "pdf" in settings.formats and any(letters for _, letters in sections)
+    names = [INDEX_HTML, MANIFEST_CSV, MANIFEST_JSON, README_TXT]
+    if wants_pdf and complete:
+        names.append(PACKET_PDF)
+    if state.combined.get("packet") == combined_hash and _all_exist(out, names):
+        if wants_pdf and complete:
+            report.pages = state.combined.get("packet_pages")  # type: ignore[assignment]
+        return
+    state.combined.pop("packet", None)
+    manifest = {
+        "advocacy_version": __version__,
+        "date": settings.date.isoformat(),
+        "formats": list(settings.formats),
+        "duplex": settings.duplex,
+        "complete": complete,
+        "totals": totals,
+        "cities": [{key: value for key, value in c.items() if key != "letters"} for c in cities],
+        "letters": rows,
+    }
+    atomic_write(
+        out / MANIFEST_JSON,
+        (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+    )
+    atomic_write(out / MANIFEST_CSV, manifest_csv(rows))
+    if wants_pdf and complete:
+        report.pages = write_packet_pdf(
+            out / PACKET_PDF,
+            out,
+            sections,
+            duplex=settings.duplex,
+            info={
+                "Title": f"Sister-city campaign letters, {settings.date.isoformat()}",
+                "Producer": f"advocacy {__version__}",
+                "CreationDate": "D:" + settings.date.strftime("%Y%m%d") + "000000Z",
+            },
+            identifier=bytes.fromhex(combined_hash[:32]),
+        )
+        state.combined["packet_pages"] = report.pages  # type: ignore[assignment]
+    context = {
+        "cities": cities,
+        "totals": totals,
+        "formats": [f for f in settings.formats if f in FILE_FORMATS],
+        "mailto": "mailto" in settings.formats,
+        "date": settings.date,
+        "version": __version__,
+        "duplex": settings.duplex,
+        "packet_pdf": PACKET_PDF if wants_pdf and complete else None,
+        "pages": report.pages,
+        "complete": complete,
+        "sender": settings.sender,
+    }
+    _render_template(folders, INDEX_TEMPLATE, context, out / INDEX_HTML, html=True)
+    _render_template(folders, README_TEMPLATE, context, out / README_TXT, html=False)
+    report.combined_written += names
+    if complete:
+        state.combined["packet"] = combined_hash
+
+
+def _all_exist(out: Path, names: Iterable[str]) -> bool:
+    return all((out / name).is_file() for name in names)
+
+
+def _render_template(
+    folders: list[Path], name: str, context: dict[str, Any], path: Path, *, html: bool
+) -> None:
+    import jinja2
+
+    from advocacy.templating import template_error
+
+    try:
+        text = make_environment(folders, html=html).get_template(name).render(context)
+    except jinja2.TemplateError as err:
+        raise template_error(err, name) from err
+    except TemplateFailed:
+        raise
+    atomic_write(path, text.encode("utf-8"))
