@@ -46,7 +46,7 @@ from advocacy.text import name_key, us_date
 NOTE_OPEN, NOTE_CLOSE = "\ue000", "\ue001"
 BLOCKQUOTE = "\ue002"
 SECTION_OPEN, SECTION_CLOSE = "\ue010", "\ue011"
-SECTIONS = ("subject", "salutation", "body", "closing", "short")
+SECTIONS = ("subject", "salutation", "body", "closing", "short")  # required; "appendix" is not
 WORDING_PREFERENCE = ("official", "interfax", "ukrinform", "spoken")
 _NOTE = re.compile(f"{NOTE_OPEN}([^{NOTE_CLOSE}]*){NOTE_CLOSE}")
 _SECTION = re.compile(f"{SECTION_OPEN}([a-z]+){SECTION_CLOSE}")
@@ -310,6 +310,7 @@ def compose_letter(
     body_numbers: dict[str, int] = {}
     short_numbers: dict[str, int] = {}
     paragraphs = parse_paragraphs(sections["body"], body_numbers)
+    appendix = parse_paragraphs(sections.get("appendix", ""), body_numbers)
     short = parse_paragraphs(sections["short"], short_numbers)
     warnings = []
     if not official.address:
@@ -333,6 +334,7 @@ def compose_letter(
         short_paragraphs=short,
         short_notes=_notes(short_numbers, quotes, str(info.path)),
         warnings=tuple(warnings),
+        appendix=appendix,
         extras=dict(extras or {}),
     )
 

@@ -84,6 +84,8 @@ class Letter:
     short_paragraphs: tuple[Paragraph, ...]
     short_notes: tuple[Note, ...]
     warnings: tuple[str, ...] = ()
+    #: Paragraphs after the signature, on a new page in print (e.g. a petition's signatures).
+    appendix: tuple[Paragraph, ...] = ()
     extras: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property

@@ -41,7 +41,7 @@ from lxml import etree
 from advocacy.exceptions import RenderFailed
 from advocacy.formats import Style
 from advocacy.formats.html import GENERATOR, citation_text, description, keywords, link_url
-from advocacy.letter import Letter, NoteRef
+from advocacy.letter import Letter, NoteRef, Paragraph
 from advocacy.letter import Part as LetterPart
 
 SUFFIX = ".docx"
@@ -320,6 +320,17 @@ class _Writer:
         etree.SubElement(r_pr, qn("w:rStyle")).set(qn("w:val"), self.ids["Footnote Reference"])
         etree.SubElement(r, qn("w:footnoteReference")).set(qn("w:id"), note_id)
 
+    def blocks(self, paragraphs: Sequence[Paragraph]) -> None:
+        for block in paragraphs:
+            if block.kind == "list":
+                if block.parts:
+                    self.parts(self.paragraph("Body Text"), block.parts)
+                for item in block.items:
+                    self.parts(self.paragraph("List Bullet"), item)
+                continue
+            kind = {"quote": "Quote", "heading": "Letter Heading"}.get(block.kind, "Body Text")
+            self.parts(self.paragraph(kind), block.parts)
+
     def write(self) -> None:
         letter = self.letter
         for line in letter.sender_lines:
@@ -329,18 +340,13 @@ class _Writer:
             self.paragraph("Inside Address", line)
         self.paragraph("Letter Subject", f"Re: {letter.subject}")
         self.paragraph("Salutation", letter.salutation)
-        for block in letter.paragraphs:
-            if block.kind == "list":
-                if block.parts:
-                    self.parts(self.paragraph("Body Text"), block.parts)
-                for item in block.items:
-                    self.parts(self.paragraph("List Bullet"), item)
-                continue
-            kind = {"quote": "Quote", "heading": "Letter Heading"}.get(block.kind, "Body Text")
-            self.parts(self.paragraph(kind), block.parts)
+        self.blocks(letter.paragraphs)
         self.paragraph("Closing", letter.closing)
         for line in letter.signature_lines:
             self.paragraph("Signature", line)
+        if letter.appendix:
+            self.document.add_page_break()
+            self.blocks(letter.appendix)
         if letter.notes:
             self.paragraph("Sources Heading", "Sources")
             for note in sorted(letter.notes, key=lambda n: self.display[n.number]):

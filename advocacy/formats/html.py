@@ -68,7 +68,10 @@ def link_url(url: str) -> str:
 
 
 def blocks(letter: Letter) -> tuple[Block, ...]:
-    """The letter's paragraphs as blocks; the first reference to each note is its footnote."""
+    """The letter's paragraphs, then its appendix, as blocks.
+
+    The first reference to each note becomes its footnote, later ones a bare number.
+    """
     notes = {note.number: note for note in letter.notes}
     cited: set[int] = set()
 
@@ -96,7 +99,7 @@ def blocks(letter: Letter) -> tuple[Block, ...]:
         return tuple(out)
 
     result = []
-    for paragraph in letter.paragraphs:
+    for paragraph in (*letter.paragraphs, *letter.appendix):
         items = tuple(segments(item) for item in paragraph.items)
         result.append(Block(paragraph.kind, segments(paragraph.parts), items))
     return tuple(result)
@@ -198,9 +201,11 @@ def render_html(letter: Letter, style: Style, *, inline_stylesheet: bool = True)
     """
     css = read_stylesheet(style) if inline_stylesheet else ""
     created = dt.datetime.combine(letter.date, dt.time(), dt.UTC)
+    all_blocks = blocks(letter)
     context = {
         "letter": letter,
-        "blocks": blocks(letter),
+        "blocks": all_blocks[: len(letter.paragraphs)],
+        "appendix": all_blocks[len(letter.paragraphs) :],
         "stylesheet": style_markup(css) if css else "",
         "letterhead": letterhead_context(style),
         "description": description(letter),

@@ -85,6 +85,7 @@ def letter_text(letter: Letter) -> str:
         letter.salutation,
         *blocks(letter.paragraphs, WIDTH),
         letter.closing + "\n\n\n" + "\n".join(letter.signature_lines),
+        *blocks(letter.appendix, WIDTH),
         *sources(letter.notes, WIDTH),
     ]
     return "\n\n".join(parts) + "\n"
@@ -107,10 +108,12 @@ def email_text(
     """An email body: salutation, paragraphs (one line each), signature, sources."""
     chosen = letter.paragraphs if paragraphs is None else paragraphs
     cited = letter.notes if notes is None else notes
+    appendix = letter.appendix if paragraphs is None else ()
     parts = [
         letter.salutation,
         *blocks(chosen, None),
         signature_block(letter),
+        *blocks(appendix, None),
         *sources(cited, None),
     ]
     return "\n\n".join(parts) + "\n"
