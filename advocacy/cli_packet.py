@@ -161,13 +161,14 @@ def _summarise(report: Any, quiet: bool) -> None:
         )
     if report.all_up_to_date and not report.failed:
         echo(
-            f"Everything is up to date in {report.out}: {report.letters} letters, "
-            f"{report.cities} cities ({report.elapsed:.1f} s)."
+            f"Everything is up to date in {report.out}: {_count(report.letters, 'letter')}, "
+            f"{_count(report.cities, 'city', 'cities')} ({report.elapsed:.1f} s)."
         )
         return
     formats = ", ".join(f"{count} {name}" for name, count in report.files.items())
     echo(
-        f"{report.letters} letters for {report.cities} cities: {report.rendered} written, "
+        f"{_count(report.letters, 'letter')} for {_count(report.cities, 'city', 'cities')}: "
+        f"{report.rendered} written, "
         f"{report.up_to_date} up to date, {len(report.failed)} failed"
         + (f", {report.pending} not written" if report.pending else "")
         + "."
@@ -195,3 +196,7 @@ def _summarise(report: Any, quiet: bool) -> None:
         for city, name, error in report.failed:
             echo(f"  {city}: {name}: {error}", err=True)
     echo(f"Done in {report.elapsed:.1f} s. Open {report.out / 'index.html'} to see the packet.")
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    return f"{number} {one if number == 1 else (many or one + 's')}"

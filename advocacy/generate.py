@@ -116,6 +116,7 @@ def plan_city(
     jobs: list[LetterJob] = []
     skipped: list[Skipped] = []
     stems: set[str] = set()
+    by_role: dict[str, TemplateInfo] = {}
     for official in officials:
         if official.stale:
             skipped.append(Skipped(official, f"record is stale: {official.note or 'not current'}"))
@@ -123,7 +124,11 @@ def plan_city(
         if not official.email and not official.address:
             skipped.append(Skipped(official, "no email and no postal address"))
             continue
-        info = chosen or find_template(folders, DEFAULT_TEMPLATES[official.role])
+        # find_template reads every template's metadata: look each one up once per city
+        default = DEFAULT_TEMPLATES[official.role]
+        if not chosen and default not in by_role:
+            by_role[default] = find_template(folders, default)
+        info = chosen or by_role[default]
         if info.audience not in ("any", official.role):
             skipped.append(
                 Skipped(official, f"template {info.name!r} is written for {info.audience}s")

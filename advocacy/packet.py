@@ -37,6 +37,7 @@ import os
 import signal
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -59,6 +60,7 @@ from advocacy.generate import (
 from advocacy.models import Quote, Sender
 from advocacy.output import FILE_MODE, atomic_write, inside, remove_stale_temporaries
 from advocacy.templating import make_environment
+from advocacy.text import name_key
 
 STATE_NAME = ".advocacy-state.json"
 JOURNAL_NAME = ".advocacy-state.jsonl"
@@ -172,11 +174,13 @@ def plan_packet(
     """Choose the letters of every city and compute each letter's content hash."""
     folders = list(settings.folders)
     inputs = inputs_digest(settings)
+    on_record = Counter((name_key(o.city), o.state) for o in data.officials)
     plans = []
     for city in cities:
         jobs, skipped = plan_city(data, city, folders, to=to, template_name=template_name)
         letters = [PlannedLetter(job, letter_digest(inputs, job)) for job in jobs]
-        plans.append(CityPlan(city, letters, skipped, len(data.officials_of(city))))
+        count = on_record[(name_key(city.name), city.state)]
+        plans.append(CityPlan(city, letters, skipped, count))
     return PacketPlan(plans, inputs)
 
 
@@ -358,7 +362,7 @@ class PacketState:
 
 
 @contextlib.contextmanager
-def _exclusive(out: Path) -> Iterator[None]:
+def _exclusive(out: Path) -> Iterator[int]:
     """Hold a lock on ``out`` so two packet runs never write the same folder at once.
 
     The kernel releases the lock when the process ends, however it ends.
@@ -372,7 +376,7 @@ def _exclusive(out: Path) -> Iterator[None]:
                 f"another `advocacy packet` run is writing to {out}; wait for it to finish"
             ) from err
         try:
-            yield
+            yield handle.fileno()
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -394,11 +398,29 @@ def _factory_arguments(settings: PacketSettings) -> tuple[Any, ...]:
     )
 
 
-def _start_worker(arguments: tuple[Any, ...]) -> None:
+def _start_worker(arguments: tuple[Any, ...], lock_fd: int | None, parent: int) -> None:
     """Build this worker's one LetterFactory; Ctrl-C is left to the parent, which stops us."""
     global _FACTORY
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
+    if lock_fd is not None:
+        # the copy of the parent's lock: a worker outliving a killed parent must not hold it
+        with contextlib.suppress(OSError):
+            os.close(lock_fd)
     _FACTORY = LetterFactory(*arguments)
+
+
+def _die_with_parent(parent: int) -> None:
+    """On Linux, have the kernel kill this worker when the parent dies (even by SIGKILL)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # it died before prctl: do not render for nobody
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
 
 
 def _render_in_worker(job: LetterJob, out: Path) -> dict[str, Any]:
@@ -449,14 +471,15 @@ class WorkerDied(AdvocacyError):
 
 
 def _pool_context() -> Any:
-    # forkserver: workers start from a clean, single-threaded server process, never from a
-    # copy of this (multi-threaded) one; each worker then imports WeasyPrint once.
+    # fork: workers start at once, without importing the program again (spawn and forkserver
+    # re-run the main module, which breaks under `python -c` or an embedding host). The pool
+    # forks every worker before it starts its own threads, so the fork is safe.
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
 def render_letters(
-    letters: Sequence[PlannedLetter], settings: PacketSettings
+    letters: Sequence[PlannedLetter], settings: PacketSettings, lock_fd: int | None = None
 ) -> Iterator[tuple[PlannedLetter, dict[str, Any]]]:
     """Render ``letters`` and yield each with its record as soon as it is written.
 
@@ -474,7 +497,7 @@ def render_letters(
         max_workers=workers,
         mp_context=_pool_context(),
         initializer=_start_worker,
-        initargs=(_factory_arguments(settings),),
+        initargs=(_factory_arguments(settings), lock_fd, os.getpid()),
     )
     pending: dict[Future[dict[str, Any]], PlannedLetter] = {}
     queue = iter(letters)
@@ -874,7 +897,7 @@ def build_packet(
     started = clock()
     out = settings.out
     report = PacketReport(out, cities=len(plan.cities), letters=plan.letter_count)
-    with _exclusive(out):
+    with _exclusive(out) as lock_fd:
         remove_stale_temporaries(out)
         state = PacketState.load(out)
         records: dict[str, dict[str, Any]] = {}
@@ -891,7 +914,7 @@ def build_packet(
             on_start(len(todo))
         try:
             try:
-                for letter, record in render_letters(todo, settings):
+                for letter, record in render_letters(todo, settings, lock_fd):
                     records[letter.key] = record
                     state.record(letter, record)
                     report.rendered += 1
@@ -1027,6 +1050,8 @@ def _write_combined(
         (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
     )
     atomic_write(out / MANIFEST_CSV, manifest_csv(rows))
+    if not wants_pdf and state.combined.pop("packet_pages", None) is not None:
+        (out / PACKET_PDF).unlink(missing_ok=True)  # ours, from a run that had PDFs
     if wants_pdf and complete:
         report.pages = write_packet_pdf(
             out / PACKET_PDF,
