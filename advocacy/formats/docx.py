@@ -50,7 +50,6 @@ SUFFIX = ".docx"
 ZIP_LEVEL = 6
 
 
-
 FONT = "Times New Roman"  # Word has it; LibreOffice maps it to the metric-equal Liberation Serif
 FOOTNOTES_URI = "/word/footnotes.xml"
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
