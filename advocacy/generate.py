@@ -22,7 +22,12 @@ from advocacy.formats.mailto import mailto_link
 from advocacy.letter import Letter
 from advocacy.models import ROLES, Official, Quote, Sender
 from advocacy.output import atomic_write, inside
-from advocacy.templating import TemplateInfo, find_template, make_environment
+from advocacy.templating import (
+    TemplateInfo,
+    find_template,
+    make_environment,
+    shared_environment,
+)
 from advocacy.text import name_key, slugify
 
 DEFAULT_TEMPLATES = {"mayor": "mayor", "council_member": "council"}
@@ -296,7 +301,7 @@ def write_city_index(
         manifest_path,
         (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
     )
-    environment = make_environment(folders, html=True)
+    environment = shared_environment(tuple(folders), html=True)
     html = environment.get_template("_city-index.html.j2").render(
         city=city,
         tie=city.tie,

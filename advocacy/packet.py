@@ -59,7 +59,7 @@ from advocacy.generate import (
 )
 from advocacy.models import Quote, Sender
 from advocacy.output import FILE_MODE, atomic_write, inside, remove_stale_temporaries
-from advocacy.templating import make_environment
+from advocacy.templating import shared_environment
 from advocacy.text import name_key
 
 STATE_NAME = ".advocacy-state.json"
@@ -1098,7 +1098,7 @@ def _render_template(
     from advocacy.templating import template_error
 
     try:
-        text = make_environment(folders, html=html).get_template(name).render(context)
+        text = shared_environment(tuple(folders), html=html).get_template(name).render(context)
     except jinja2.TemplateError as err:
         raise template_error(err, name) from err
     except TemplateFailed:

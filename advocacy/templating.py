@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,12 @@ def make_environment(folders: Iterable[Path], *, html: bool = False) -> jinja2.E
         finalize=None if html else _finalize,
     )
     return environment
+
+
+@lru_cache(maxsize=16)
+def shared_environment(folders: tuple[Path, ...], *, html: bool = False) -> jinja2.Environment:
+    """One environment per search path, so each template is compiled once per process."""
+    return make_environment(folders, html=html)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from advocacy import __version__
 from advocacy.exceptions import RenderFailed, TemplateFailed
 from advocacy.formats import Style
 from advocacy.letter import Letter, Note, NoteRef, Part
-from advocacy.templating import make_environment, template_error
+from advocacy.templating import shared_environment, template_error
 
 LAYOUT = "letter.html.j2"
 STYLESHEET = "letter.css"
@@ -180,15 +179,10 @@ def letterhead_context(style: Style) -> dict[str, Any]:
     return head
 
 
-@lru_cache(maxsize=8)
-def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
-    return make_environment(folders, html=True)
-
-
 def layout(style: Style) -> jinja2.Template:
     """The layout template, compiled once per set of template folders."""
     try:
-        return _environment(tuple(style.template_folders)).get_template(LAYOUT)
+        return shared_environment(tuple(style.template_folders), html=True).get_template(LAYOUT)
     except jinja2.TemplateError as err:
         raise template_error(err, LAYOUT) from err
 
