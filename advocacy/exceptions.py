@@ -49,5 +49,9 @@ class RenderFailed(AdvocacyError):
     """One output format could not be produced for one letter."""
 
 
+class WorkerDied(AdvocacyError):
+    """A worker process ended without finishing its letter (killed, or out of memory)."""
+
+
 class ConfigError(AdvocacyError):
     """A sender file or advocacy.toml is missing or malformed."""

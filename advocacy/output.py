@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from advocacy.exceptions import AdvocacyError
 
@@ -28,17 +31,20 @@ def _umask() -> int:
 FILE_MODE = 0o666 & ~_umask()
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+@contextlib.contextmanager
+def atomic_stream(path: Path) -> Iterator[IO[bytes]]:
+    """Open ``path`` for writing so that readers see the old file or the new one, never half.
 
-    The bytes go to a temporary file in the same folder, are flushed to disk, and the file
-    is renamed over ``path``: a process killed at any moment leaves no truncated file.
+    The bytes go to a temporary file in the same folder (named ``.NAME.*.tmp``), are flushed
+    to disk, and the file is renamed over ``path`` when the block ends without an error: a
+    process killed at any moment leaves no truncated file, only a temporary one that
+    :func:`remove_stale_temporaries` deletes.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        with os.fdopen(handle, "wb", buffering=1 << 20) as stream:
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, FILE_MODE)
@@ -46,6 +52,12 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_stream`)."""
+    with atomic_stream(path) as stream:
+        stream.write(data)
 
 
 def remove_stale_temporaries(folder: Path) -> int:

@@ -35,7 +35,6 @@ import json
 import multiprocessing
 import os
 import signal
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -47,7 +46,7 @@ from typing import IO, Any
 
 from advocacy import __version__
 from advocacy.dataset import City, DataSet
-from advocacy.exceptions import AdvocacyError, TemplateFailed
+from advocacy.exceptions import AdvocacyError, TemplateFailed, WorkerDied
 from advocacy.formats import FILE_FORMATS, Style
 from advocacy.generate import (
     LetterFactory,
@@ -58,7 +57,7 @@ from advocacy.generate import (
     write_city_index,
 )
 from advocacy.models import Quote, Sender
-from advocacy.output import FILE_MODE, atomic_write, inside, remove_stale_temporaries
+from advocacy.output import atomic_stream, atomic_write, inside, remove_stale_temporaries
 from advocacy.templating import shared_environment
 from advocacy.text import name_key
 
@@ -466,10 +465,6 @@ def _result(job: LetterJob, record: dict[str, Any]) -> LetterResult:
     )
 
 
-class WorkerDied(AdvocacyError):
-    """A worker process ended without finishing its letter (killed, or out of memory)."""
-
-
 def _pool_context() -> Any:
     # fork: workers start at once, without importing the program again (spawn and forkserver
     # re-run the main module, which breaks under `python -c` or an embedding host). The pool
@@ -529,23 +524,6 @@ def render_letters(
 
 
 # -- packet.pdf: the letters' PDFs copied into one file, streamed ----------------------------
-
-
-@contextlib.contextmanager
-def atomic_stream(path: Path) -> Iterator[IO[bytes]]:
-    """Like :func:`advocacy.output.atomic_write`, for a file written piece by piece."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb", buffering=1 << 20) as stream:
-            yield stream
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, FILE_MODE)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @dataclass
