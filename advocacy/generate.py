@@ -225,9 +225,7 @@ class LetterFactory:
         result.warnings.extend(letter.warnings)
         if "mailto" in self.formats:
             link = mailto_link(letter)
-            if link is None:
-                result.warnings.append("no mailto link: no email address")
-            else:
+            if link is not None:  # without an email, compose_letter has already warned
                 result.mailto, result.mailto_length = link.uri, link.length
                 if link.shortened:
                     result.warnings.append(f"mailto body shortened to fit {link.length} characters")
