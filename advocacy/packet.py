@@ -35,6 +35,7 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -66,6 +67,8 @@ JOURNAL_NAME = ".advocacy-state.jsonl"
 LOCK_NAME = ".advocacy-packet.lock"
 STATE_FORMAT = 1
 PACKET_PDF = "packet.pdf"
+#: packet.pdf while it is being built; a name remove_stale_temporaries() cleans up.
+PACKET_PDF_BUILDING = ".packet.pdf.building.tmp"
 INDEX_HTML = "index.html"
 MANIFEST_CSV = "manifest.csv"
 MANIFEST_JSON = "manifest.json"
@@ -735,7 +738,7 @@ class PdfConcatenator:
 def write_packet_pdf(
     path: Path,
     out: Path,
-    sections: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+    sections: Iterable[tuple[str, Iterable[tuple[str, str]]]],
     *,
     duplex: bool,
     info: dict[str, str],
@@ -743,32 +746,125 @@ def write_packet_pdf(
 ) -> int:
     """Write ``packet.pdf`` from the letters' PDFs; return its page count.
 
-    ``sections`` is ``[(city title, [(letter title, pdf path relative to out), ...]), ...]``.
-    With ``duplex``, a letter with an odd number of pages is followed by a blank page, so
-    every letter starts on a new sheet when printed on both sides.
+    ``sections`` is ``[(city title, [(letter title, pdf path relative to out), ...]), ...]``;
+    both levels may be lazy (the packet feeds letters in as the workers finish them). With
+    ``duplex``, a letter with an odd number of pages is followed by a blank page, so every
+    letter starts on a new sheet when printed on both sides.
     """
     with atomic_stream(path) as stream:
         writer = PdfConcatenator(stream)
-        last = sum(len(letters) for _, letters in sections)
-        done = 0
+        odd = False  # the letter before has an odd number of pages
         for city_title, letters in sections:
-            if not letters:
-                continue
-            writer.start_section()
             city_mark: Bookmark | None = None
             for letter_title, relative in letters:
+                if duplex and odd:
+                    writer.add_blank_page()
+                if city_mark is None:
+                    writer.start_section()
                 try:
                     pages = writer.add(inside(out, relative))
                 except Exception as err:  # noqa: BLE001 - pypdf raises many kinds
                     raise AdvocacyError(f"{relative}: cannot read this PDF: {err}") from err
-                done += 1
+                odd = len(pages) % 2 == 1
                 if city_mark is None:
                     city_mark = writer.bookmark(city_title, pages[0])
                 writer.bookmark(letter_title, pages[0], city_mark)
-                if duplex and len(pages) % 2 and done < last:
-                    writer.add_blank_page()
         writer.finish(info, identifier)
         return writer.pages
+
+
+def packet_pdf_options(plan: PacketPlan, settings: PacketSettings) -> dict[str, Any]:
+    """packet.pdf's metadata and file identifier: the same inputs give the same bytes."""
+    identifier = _digest(plan.inputs_digest, [p.digest for p in plan.letters], settings.duplex)
+    return {
+        "duplex": settings.duplex,
+        "info": {
+            "Title": f"Sister-city campaign letters, {settings.date.isoformat()}",
+            "Producer": f"advocacy {__version__}",
+            "CreationDate": "D:" + settings.date.strftime("%Y%m%d") + "000000Z",
+        },
+        "identifier": bytes.fromhex(identifier[:32]),
+    }
+
+
+class PacketPdfBuilder:
+    """Build packet.pdf in a thread of the parent while the workers render.
+
+    The parent mostly waits for its workers: copying each finished letter into the packet
+    meanwhile, in city order, takes that work off the end of the run. The file is built under
+    a temporary name and becomes packet.pdf only when the run is complete (:meth:`install`).
+    Start it after the workers exist (after the first result): forking a process while a
+    thread runs is not safe.
+    """
+
+    def __init__(self, plan: PacketPlan, settings: PacketSettings, records: dict[str, Any]):
+        self.plan = plan
+        self.settings = settings
+        self.records = records
+        self.path = settings.out / PACKET_PDF_BUILDING
+        self.pages: int | None = None
+        self.error: BaseException | None = None
+        self._arrived = threading.Condition()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    def arrived(self, key: str, record: dict[str, Any]) -> None:
+        """Hand over a finished letter (starting the builder at the first one)."""
+        with self._arrived:
+            self.records[key] = record
+            self._arrived.notify_all()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="packet.pdf", daemon=True)
+            self._thread.start()
+
+    def close(self) -> None:
+        """No more letters will arrive: let the builder finish, or give up, and stop."""
+        with self._arrived:
+            self._closed = True
+            self._arrived.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _wait(self, key: str) -> dict[str, Any] | None:
+        with self._arrived:
+            while key not in self.records and not self._closed:
+                self._arrived.wait()
+            return self.records.get(key)
+
+    def _letters(self, city_plan: CityPlan) -> Iterator[tuple[str, str]]:
+        for planned in city_plan.letters:
+            record = self._wait(planned.key)
+            if record is None:
+                raise _Abandoned
+            result = _result(planned.job, record)
+            if result.status == "ok" and "pdf" in result.files:
+                yield _letter_title(planned.job), result.files["pdf"]
+
+    def _run(self) -> None:
+        sections = ((c.city.label, self._letters(c)) for c in self.plan.cities)
+        options = packet_pdf_options(self.plan, self.settings)
+        try:
+            self.pages = write_packet_pdf(self.path, self.settings.out, sections, **options)
+        except _Abandoned:
+            self.pages = None
+        except BaseException as err:  # noqa: BLE001 - handed to the main thread by install()
+            self.error = err
+
+    def install(self) -> int | None:
+        """Move the finished file into place as packet.pdf; return its page count."""
+        if self.error is not None:
+            raise self.error
+        if self.pages is None:
+            return None
+        os.replace(self.path, self.settings.out / PACKET_PDF)
+        return self.pages
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+class _Abandoned(Exception):
+    """The run stopped before every letter arrived: the packet.pdf being built is dropped."""
 
 
 # -- manifests and index ------------------------------------------------------------------------
@@ -890,10 +986,16 @@ def build_packet(
         _forget_unplanned(state, plan)
         if on_start is not None:
             on_start(len(todo))
+        builder = None
+        if todo and "pdf" in settings.formats:
+            builder = PacketPdfBuilder(plan, settings, records)
         try:
             try:
                 for letter, record in render_letters(todo, settings, lock_fd):
-                    records[letter.key] = record
+                    if builder is not None:
+                        builder.arrived(letter.key, record)
+                    else:
+                        records[letter.key] = record
                     state.record(letter, record)
                     report.rendered += 1
                     if progress is not None:
@@ -903,10 +1005,15 @@ def build_packet(
             except WorkerDied as err:
                 report.error = str(err)
             report.pending = report.letters - len(records)
-            _write_combined(plan, settings, state, records, report)
+            if builder is not None:
+                builder.close()
+            _write_combined(plan, settings, state, records, report, builder)
         except KeyboardInterrupt:
             report.interrupted = True
         finally:
+            if builder is not None:
+                builder.close()
+                builder.discard()
             state.save()
     report.elapsed = clock() - started
     return report
@@ -930,8 +1037,12 @@ def _write_combined(
     state: PacketState,
     records: dict[str, dict[str, Any]],
     report: PacketReport,
+    builder: PacketPdfBuilder | None = None,
 ) -> None:
-    """Write each city's index and manifest, then the packet's own files, where they changed."""
+    """Write each city's index and manifest, then the packet's own files, where they changed.
+
+    ``builder``, if given, has built packet.pdf while the letters were rendered.
+    """
     out = settings.out
     folders = list(settings.folders)
     complete = not report.pending and not report.interrupted and not report.error
@@ -1031,18 +1142,11 @@ def _write_combined(
     if not wants_pdf and state.combined.pop("packet_pages", None) is not None:
         (out / PACKET_PDF).unlink(missing_ok=True)  # ours, from a run that had PDFs
     if wants_pdf and complete:
-        report.pages = write_packet_pdf(
-            out / PACKET_PDF,
-            out,
-            sections,
-            duplex=settings.duplex,
-            info={
-                "Title": f"Sister-city campaign letters, {settings.date.isoformat()}",
-                "Producer": f"advocacy {__version__}",
-                "CreationDate": "D:" + settings.date.strftime("%Y%m%d") + "000000Z",
-            },
-            identifier=bytes.fromhex(combined_hash[:32]),
-        )
+        built = builder.install() if builder is not None else None
+        if built is None:
+            options = packet_pdf_options(plan, settings)
+            built = write_packet_pdf(out / PACKET_PDF, out, sections, **options)
+        report.pages = built
         state.combined["packet_pages"] = report.pages  # type: ignore[assignment]
     context = {
         "cities": cities,
