@@ -180,3 +180,27 @@ def test_reference_document_styles_win(tmp_path: Path) -> None:
     assert document.paragraphs[0].style.name == "Sender"
     assert {p.style.name for p in document.paragraphs} == LETTER_STYLES
     assert document.element.body[-1].tag == qn("w:sectPr")
+
+
+def test_output_does_not_depend_on_earlier_letters(tmp_path: Path) -> None:
+    """The renderer is reused: a letter comes out the same whatever was rendered before."""
+    style = Style(template_folders=(builtin_dir(),))
+    first = make_letter()
+    other_quote = dataclasses.replace(first.notes[0].quote, id="q2", url="https://example.net/2")
+    other = dataclasses.replace(
+        first,
+        paragraphs=(*first.paragraphs, Paragraph(("More", NoteRef(2)))),
+        notes=(*first.notes, Note(2, other_quote)),
+        appendix=(Paragraph(("Signatures",), "heading"),),
+    )
+    fresh = Renderer(style).render(first)
+    reused = Renderer(style)
+    reused.render(other)
+    reused.render(other)
+    assert reused.render(first) == fresh
+    reference = tmp_path / "reference.docx"
+    reference.write_bytes(fresh)  # a reference document that already has footnotes
+    with_reference = Renderer(dataclasses.replace(style, reference_docx=reference))
+    once = with_reference.render(first)
+    with_reference.render(other)
+    assert with_reference.render(first) == once
