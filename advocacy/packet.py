@@ -45,6 +45,17 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from pypdf import PdfReader
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    create_string_object,
+)
+
 from advocacy import __version__
 from advocacy.dataset import City, DataSet
 from advocacy.exceptions import AdvocacyError, TemplateFailed, WorkerDied
@@ -529,6 +540,16 @@ def render_letters(
 # -- packet.pdf: the letters' PDFs copied into one file, streamed ----------------------------
 
 
+_NAMES: dict[str, bytes] = {}
+
+
+def _written(value: Any) -> bytes:
+    """A pypdf object as it is written in a PDF file."""
+    buffer = io.BytesIO()
+    value.write_to_stream(buffer)
+    return buffer.getvalue()
+
+
 @dataclass
 class Bookmark:
     title: str
@@ -576,9 +597,6 @@ class PdfConcatenator:
 
     def add(self, source: Path | bytes) -> list[int]:
         """Append every page of ``source``; return the object numbers of the new pages."""
-        from pypdf import PdfReader
-        from pypdf.generic import DictionaryObject, IndirectObject
-
         if not self.sections:
             self.start_section()
         parent, kids = self.sections[-1]
@@ -640,8 +658,6 @@ class PdfConcatenator:
         return number
 
     def _serialize(self, value: Any, renumber: Callable[[Any], int]) -> bytes:
-        from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
-
         if isinstance(value, IndirectObject):
             return b"%d 0 R" % renumber(value)
         if isinstance(value, DictionaryObject):
@@ -662,9 +678,15 @@ class PdfConcatenator:
 
     @staticmethod
     def _leaf(value: Any) -> bytes:
-        buffer = io.BytesIO()
-        value.write_to_stream(buffer)
-        return buffer.getvalue()
+        kind = type(value)
+        if kind is NumberObject:
+            return b"%d" % value
+        if kind is NameObject:  # few distinct names, used over and over
+            cached = _NAMES.get(value)
+            if cached is None:
+                cached = _NAMES[value] = _written(value)
+            return cached
+        return _written(value)
 
     def bookmark(self, title: str, page: int, parent: Bookmark | None = None) -> Bookmark:
         mark = Bookmark(title, page)
@@ -672,8 +694,6 @@ class PdfConcatenator:
         return mark
 
     def _text(self, text: str) -> bytes:
-        from pypdf.generic import create_string_object
-
         return self._leaf(create_string_object(text))
 
     def _write_outline(self, marks: list[Bookmark], parent: int) -> tuple[int, int, int]:
