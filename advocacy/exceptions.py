@@ -49,6 +49,10 @@ class RenderFailed(AdvocacyError):
     """One output format could not be produced for one letter."""
 
 
+class OutputError(AdvocacyError):
+    """A file cannot be written (no such folder, no permission, disk full)."""
+
+
 class WorkerDied(AdvocacyError):
     """A worker process ended without finishing its letter (killed, or out of memory)."""
 

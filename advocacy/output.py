@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from advocacy.exceptions import AdvocacyError
+from advocacy.exceptions import AdvocacyError, OutputError
 
 
 def inside(folder: Path, *parts: str) -> Path:
@@ -40,8 +40,13 @@ def atomic_stream(path: Path) -> Iterator[IO[bytes]]:
     process killed at any moment leaves no truncated file, only a temporary one that
     :func:`remove_stale_temporaries` deletes.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+        )
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
     try:
         with os.fdopen(handle, "wb", buffering=1 << 20) as stream:
             yield stream
@@ -49,6 +54,9 @@ def atomic_stream(path: Path) -> Iterator[IO[bytes]]:
             os.fsync(stream.fileno())
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
+    except OSError as err:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

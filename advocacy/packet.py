@@ -58,7 +58,7 @@ from pypdf.generic import (
 
 from advocacy import __version__
 from advocacy.dataset import City, DataSet
-from advocacy.exceptions import AdvocacyError, TemplateFailed, WorkerDied
+from advocacy.exceptions import AdvocacyError, OutputError, TemplateFailed, WorkerDied
 from advocacy.formats import FILE_FORMATS, Style
 from advocacy.generate import (
     LetterFactory,
@@ -380,8 +380,12 @@ def _exclusive(out: Path) -> Iterator[int]:
 
     The kernel releases the lock when the process ends, however it ends.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / LOCK_NAME).open("a") as handle:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = (out / LOCK_NAME).open("a")
+    except OSError as err:
+        raise OutputError(f"cannot write to {out}: {err.strerror or err}") from err
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:

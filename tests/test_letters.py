@@ -229,3 +229,14 @@ def test_san_jose_every_format_for_mayor_and_ten_council_members(tmp_path, sende
     assert any("still twinned with the city of San Jose" in p for p in paragraphs)
     with zipfile.ZipFile(folder / "pamela-campos.docx") as archive:
         assert "Interfax-Ukraine" in archive.read("word/footnotes.xml").decode()
+
+
+@pytest.mark.parametrize("command", ["letter", "packet"])
+def test_unwritable_output_folder_is_a_one_line_error(tmp_path, command):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the output folder should be", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, [command, "--city", "Chicago", "--format", "txt", "--out", str(blocker / "out")]
+    )
+    assert result.exit_code == 1
+    assert "cannot write" in result.output and "Traceback" not in result.output
