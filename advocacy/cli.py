@@ -396,11 +396,15 @@ def letter(
     style = state.config.style(folders)
     factory = LetterFactory(folders, chosen_formats, sender, date, data.quotes, extras, style)
     results = []
+    errors: dict[str, list[str]] = {}  # a broken template fails every letter the same way
     for job in jobs:
         result = factory.write(job, out)
         results.append(result)
         if result.status == "failed":
-            click.echo(f"Error: {job.official.name}: {result.error}", err=True)
+            errors.setdefault(result.error or "failed", []).append(job.official.name)
+    for error, names in errors.items():
+        others = f" (and {len(names) - 1} more letters)" if len(names) > 1 else ""
+        click.echo(f"Error: {names[0]}{others}: {error}", err=True)
     for skip in skipped:
         click.echo(f"Warning: skipped {skip.official.name}: {skip.reason}", err=True)
     from advocacy.checks import public_comment_notes
