@@ -430,10 +430,6 @@ def main() -> None:
     cli(prog_name="advocacy")
 
 
-def today() -> dt.date:
-    return dt.date.today()
-
-
 from advocacy.cli_templates import init, templates  # noqa: E402
 
 cli.add_command(templates)

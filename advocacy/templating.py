@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -234,11 +234,6 @@ def find_template(folders: list[Path], name: str) -> TemplateInfo:
     close = difflib.get_close_matches(wanted, names, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise LookupFailed(f"no template named {name!r}{hint} (available: {', '.join(names)})", names)
-
-
-@cache
-def _builtin_names() -> frozenset[str]:
-    return frozenset(p.name for p in builtin_dir().glob(f"*{TEMPLATE_SUFFIX}"))
 
 
 def template_error(err: Exception, fallback_name: str) -> TemplateFailed:
