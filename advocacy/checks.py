@@ -28,7 +28,7 @@ from advocacy.exceptions import AdvocacyError, TemplateFailed
 from advocacy.formats.mailto import MAX_LENGTH, build_uri, mailto_link
 from advocacy.formats.text import email_text
 from advocacy.letter import PLACEHOLDER_ADDRESS, PLACEHOLDER_NAME, Letter
-from advocacy.models import Problem, Sender
+from advocacy.models import Findings, Problem, Sender
 from advocacy.templating import (
     BUILTIN_PREFIX,
     TEMPLATE_SUFFIX,
@@ -165,7 +165,7 @@ def placeholders(letter: Letter) -> list[str]:
 
 
 @dataclass
-class TemplateReport:
+class TemplateReport(Findings):
     """The outcome of checking one template."""
 
     name: str
@@ -176,14 +176,6 @@ class TemplateReport:
     failed: int = 0
     problems: list[Problem] = field(default_factory=list)
     longest: Reading | None = None  # public comments: the longest of them
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     def to_dict(self) -> dict[str, Any]:
         return {

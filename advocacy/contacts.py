@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from advocacy.models import ROLES, Official, Problem
+from advocacy.models import ROLES, Findings, Official, Problem
 from advocacy.states import state_code
 from advocacy.text import name_key, slugify
 
@@ -68,19 +68,11 @@ _BOOL_FALSE = {"", "0", "false", "no", "n"}
 
 
 @dataclass
-class ContactLoad:
+class ContactLoad(Findings):
     """The outcome of reading contact files: the good officials and every problem found."""
 
     officials: list[Official] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
 
 @dataclass

@@ -146,6 +146,20 @@ class Sender:
         return data
 
 
+class Findings:
+    """A mixin for results that carry ``problems``: their errors and warnings."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
 @dataclass(frozen=True)
 class Problem:
     """One finding about an input file: where it is, how bad it is and what is wrong."""

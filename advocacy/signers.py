@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from advocacy.exceptions import DataError
-from advocacy.models import Problem
+from advocacy.models import Findings, Problem
 from advocacy.states import state_code
 from advocacy.text import name_key
 
@@ -66,7 +66,7 @@ class Signer:
 
 
 @dataclass
-class Petition:
+class Petition(Findings):
     """The signatures of a petition, with every problem found while reading them."""
 
     path: str
@@ -78,10 +78,6 @@ class Petition:
     def count(self) -> int:
         """Number of distinct signers (duplicates counted once)."""
         return len(self.signers)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
 
     def from_city(self, city: Any, state: str | None = None) -> int:
         """Number of signers from ``city`` (a City, or a city name and optional state)."""
