@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ class State:
     def __init__(self, contacts: tuple[Path, ...], config: Any):
         self.contacts = contacts
         self.config = config
-        self._dataset = None
+        self._dataset: Any = None
 
     def dataset(self, deliverability: bool = False) -> Any:
         from advocacy.dataset import load_dataset
@@ -57,7 +57,7 @@ class State:
         return self._dataset
 
 
-pass_state = click.make_pass_decorator(State)
+pass_state: Callable[..., Any] = click.make_pass_decorator(State)
 
 
 def _emit_json(data: Any) -> None:
@@ -441,4 +441,4 @@ cli.add_command(packet)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -273,9 +273,9 @@ def find_city(cities: list[City], query: str) -> City:
             f"{query!r} is ambiguous: {'; '.join(labels)} (add the state, e.g. {labels[0]!r})",
             labels,
         )
-    labels = {name_key(c.name): c for c in cities}
-    close = difflib.get_close_matches(name or whole, list(labels), n=3, cutoff=0.6)
-    suggestions = [labels[key].label for key in close]
+    by_key = {name_key(c.name): c for c in cities}
+    close = difflib.get_close_matches(name or whole, list(by_key), n=3, cutoff=0.6)
+    suggestions = [by_key[key].label for key in close]
     hint = f"; did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
     state_note = f" in {STATES[state]}" if state else ""
     raise LookupFailed(

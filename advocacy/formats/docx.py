@@ -318,6 +318,7 @@ class _Writer:
         self.cited.add(number)
         note_id, p = self.footnotes.add(self.ids["Footnote Text"], self.ids["Footnote Reference"])
         _run(p, " " + citation_text(note) + " ")
+        assert self.footnotes.part is not None  # Footnotes() always finds or makes the part
         _hyperlink(p, self.footnotes.part, note.url, self.ids["Hyperlink"])
         r = etree.SubElement(paragraph._p, qn("w:r"))
         r_pr = etree.SubElement(r, qn("w:rPr"))
