@@ -208,10 +208,20 @@ class LetterFactory:
             self.extras,
         )
 
-    def render(self, letter: Letter, name: str) -> bytes:
+    def renderer(self, name: str) -> Any:
+        """The renderer of format ``name``, built (and its libraries imported) at first use."""
         if name not in self._renderers:
             self._renderers[name] = renderer(name, self.style)
-        return self._renderers[name].render(letter)
+        return self._renderers[name]
+
+    def prepare(self) -> None:
+        """Build every renderer now, e.g. in a worker before it takes letters."""
+        for name in self.formats:
+            if name in FILE_FORMATS:
+                self.renderer(name)
+
+    def render(self, letter: Letter, name: str) -> bytes:
+        return self.renderer(name).render(letter)
 
     def write(self, job: LetterJob, out: Path) -> LetterResult:
         """Compose the letter and write every file format; failures end up in the result."""
