@@ -525,10 +525,18 @@ def render_letters(
     pending: dict[Future[dict[str, Any]], PlannedLetter] = {}
     queue = iter(letters)
     window = workers * 4  # enough to keep every worker busy, small enough to stay lean
+    died = WorkerDied(
+        "a worker process stopped before finishing its letter (killed, or out of memory?); "
+        "the letters written so far are kept: run the same command again to finish"
+    )
     try:
         while True:
             for letter in queue:
-                pending[executor.submit(_render_in_worker, letter.job, settings.out)] = letter
+                try:
+                    future = executor.submit(_render_in_worker, letter.job, settings.out)
+                except BrokenProcessPool as err:  # a worker died since the last result
+                    raise died from err
+                pending[future] = letter
                 if len(pending) >= window:
                     break
             if not pending:
@@ -539,11 +547,7 @@ def render_letters(
                 try:
                     record = future.result()
                 except BrokenProcessPool as err:
-                    raise WorkerDied(
-                        "a worker process stopped before finishing its letter (killed, or out "
-                        "of memory?); the letters written so far are kept: run the same "
-                        "command again to finish"
-                    ) from err
+                    raise died from err
                 except Exception as err:  # noqa: BLE001 - e.g. a record that cannot be pickled
                     record = _record(LetterResult(letter.job, "failed", error=_describe(err)))
                 yield letter, record
