@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -289,6 +290,41 @@ def letter_extras(
     return extras
 
 
+@dataclass(frozen=True)
+class LetterInputs:
+    """What `letter` and `packet` make letters from, beside the data: resolved once."""
+
+    folders: list[Path]
+    formats: tuple[str, ...]
+    sender: Any
+    extras: dict[str, Any]
+    style: Any
+
+
+def letter_inputs(
+    state: State,
+    templates_dir: Path | None,
+    formats: str,
+    sender_path: Path | None,
+    signers_path: Path | None,
+    meeting_date: str | None,
+    agenda_item: str | None,
+) -> LetterInputs:
+    """Resolve the options `letter_options` adds (template folders, formats, sender, extras)."""
+    from advocacy.generate import parse_formats
+    from advocacy.templating import search_path
+
+    chosen_formats = parse_formats(formats)
+    folders = search_path(templates_dir)
+    return LetterInputs(
+        folders=folders,
+        formats=chosen_formats,
+        sender=_sender(state, sender_path),
+        extras=letter_extras(signers_path, meeting_date, agenda_item),
+        style=state.config.style(folders),
+    )
+
+
 def letter_options(function: Any) -> Any:
     """Options shared by `letter` and `packet`."""
     options = [
@@ -381,20 +417,20 @@ def letter(
       advocacy letter --city portland-or --to mayor --format pdf,mailto
       advocacy letter --city "San Diego" --official LaCava --sender me.toml --date 2026-12-01
     """
-    from advocacy.generate import LetterFactory, parse_formats, plan_city, write_city_index
-    from advocacy.templating import search_path
+    from advocacy.generate import LetterFactory, plan_city, write_city_index
 
-    chosen_formats = parse_formats(formats)
     data = state.dataset()
     target = data.find_city(city)
-    folders = search_path(templates_dir)
+    inputs = letter_inputs(
+        state, templates_dir, formats, sender_path, signers_path, meeting_date, agenda_item
+    )
+    folders, chosen_formats = inputs.folders, inputs.formats
     jobs, skipped = plan_city(
         data, target, folders, to=to, official_name=official_name, template_name=template
     )
-    sender = _sender(state, sender_path)
-    extras = letter_extras(signers_path, meeting_date, agenda_item)
-    style = state.config.style(folders)
-    factory = LetterFactory(folders, chosen_formats, sender, date, data.quotes, extras, style)
+    factory = LetterFactory(
+        folders, chosen_formats, inputs.sender, date, data.quotes, inputs.extras, inputs.style
+    )
     results = []
     errors: dict[str, list[str]] = {}  # a broken template fails every letter the same way
     for job in jobs:

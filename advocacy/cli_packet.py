@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from advocacy.cli import State, _sender, letter_extras, letter_options, pass_state
+from advocacy.cli import State, letter_inputs, letter_options, pass_state
 
 STATUSES = ("kept", "dormant", "suspended", "terminated", "unknown")
 
@@ -93,25 +93,22 @@ def packet(
       advocacy packet --status kept --to mayor --format pdf,mailto --duplex
       advocacy packet --city "San Jose, CA" --city portland-or --jobs 2 --out letters
     """
-    from advocacy.generate import parse_formats
     from advocacy.packet import PacketSettings, build_packet, plan_packet, select_cities
-    from advocacy.templating import search_path
 
-    chosen_formats = parse_formats(formats)
     data = state.dataset()
     selected = select_cities(data, cities, statuses)
-    folders = search_path(templates_dir)
-    sender = _sender(state, sender_path)
-    extras = letter_extras(signers_path, meeting_date, agenda_item)
+    inputs = letter_inputs(
+        state, templates_dir, formats, sender_path, signers_path, meeting_date, agenda_item
+    )
     settings = PacketSettings(
         out=out,
-        folders=tuple(folders),
-        formats=chosen_formats,
-        sender=sender,
+        folders=tuple(inputs.folders),
+        formats=inputs.formats,
+        sender=inputs.sender,
         date=date,
         quotes=tuple(data.quotes),
-        style=state.config.style(folders),
-        extras=extras,
+        style=inputs.style,
+        extras=inputs.extras,
         jobs=int(jobs or os.cpu_count() or 1),
         force=force,
         duplex=duplex,
