@@ -163,17 +163,32 @@ def _decode_strict(raw: bytes, shown: str, problems: list[Problem]) -> str | Non
         return None
 
 
-def _normalise_header(name: str) -> str:
+def normalise_header(name: str, aliases: dict[str, str] = ALIASES) -> str:
+    """A column name as a key: "E-mail Address" -> "email_address", then its alias."""
     key = re.sub(r"[^a-z0-9]+", "_", (name or "").strip().lower()).strip("_")
-    return ALIASES.get(key, key)
+    return aliases.get(key, key)
 
 
-def _read_csv(raw: bytes, shown: str, problems: list[Problem]) -> Iterator[_Row]:
-    # Undecodable bytes are kept as surrogates so that only the rows holding them are rejected.
+@dataclass
+class CsvTable:
+    """A CSV file as spreadsheets export it: its header, then its non-blank rows with lines."""
+
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+
+
+def read_csv_table(raw: bytes, shown: str, problems: list[Problem]) -> CsvTable | None:
+    """Decode and split a CSV file; None (and a problem) when it has no readable header.
+
+    The byte-order mark Excel writes is skipped and the delimiter (comma or semicolon) is
+    taken from the header line. Bytes that are not UTF-8 are kept as surrogates, so only the
+    rows holding them are rejected (the caller checks). A malformed row is reported with its
+    line and skipped; each row comes with the line it starts on.
+    """
     text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
     if not text.strip():
         problems.append(Problem(shown, None, "error", "file is empty"))
-        return
+        return None
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     csv.field_size_limit(64 * 1024 * 1024)
@@ -182,8 +197,31 @@ def _read_csv(raw: bytes, shown: str, problems: list[Problem]) -> Iterator[_Row]
         header = next(reader)
     except (csv.Error, StopIteration) as err:
         problems.append(Problem(shown, 1, "error", f"cannot read the header: {err}"))
+        return None
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        line = reader.line_num + 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                problems.append(Problem(shown, line, "error", f"malformed CSV: {err}"))
+                line = reader.line_num + 1
+                continue
+            start, line = line, reader.line_num + 1
+            if any(cell.strip() for cell in cells):  # blank lines are skipped
+                yield start, cells
+
+    return CsvTable(header, rows())
+
+
+def _read_csv(raw: bytes, shown: str, problems: list[Problem]) -> Iterator[_Row]:
+    table = read_csv_table(raw, shown, problems)
+    if table is None:
         return
-    columns = [_normalise_header(h) for h in header]
+    columns = [normalise_header(h) for h in table.header]
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         problems.append(
@@ -196,24 +234,12 @@ def _read_csv(raw: bytes, shown: str, problems: list[Problem]) -> Iterator[_Row]
             )
         )
         return
-    unknown = [h for h, c in zip(header, columns, strict=True) if c and c not in COLUMNS]
+    unknown = [h for h, c in zip(table.header, columns, strict=True) if c and c not in COLUMNS]
     if unknown:
         problems.append(
             Problem(shown, 1, "warning", f"unknown column(s) ignored: {', '.join(unknown)}")
         )
-    line = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as err:
-            problems.append(Problem(shown, line, "error", f"malformed CSV: {err}"))
-            line = reader.line_num + 1
-            continue
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue  # blank line
+    for start, cells in table.rows:
         row = _Row(start, {})
         extra = cells[len(columns) :]
         if any(cell.strip() for cell in extra):
@@ -313,7 +339,7 @@ def _rows_from_records(
         values: dict[str, Any] = {}
         unknown = []
         for key, value in record.items():
-            column = _normalise_header(str(key))
+            column = normalise_header(str(key))
             if column in COLUMNS:
                 values[column] = value
             else:

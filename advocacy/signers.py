@@ -13,13 +13,12 @@ a ZIP prefix does not follow city limits.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from advocacy.contacts import normalise_header, read_csv_table
 from advocacy.exceptions import DataError
 from advocacy.models import Findings, Problem
 from advocacy.states import state_code
@@ -103,14 +102,13 @@ def load_signers(path: Path) -> Petition:
         raw = path.read_bytes()
     except OSError as err:
         raise DataError(f"cannot read signers file: {err.strerror or err}", shown) from err
-    text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
-    if not text.strip():
-        raise DataError("signers file is empty; the first line must name the columns", shown, 1)
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    header = next(reader)
-    columns = [_normalise_header(h) for h in header]
+    problems: list[Problem] = []
+    table = read_csv_table(raw, shown, problems)
+    if table is None:
+        reason = problems[0].message.replace("file is empty", "signers file is empty")
+        raise DataError(f"{reason}; the first line must name the columns", shown, 1)
+    header = table.header
+    columns = [normalise_header(h, ALIASES) for h in header]
     if "name" not in columns or not ({"city", "zip"} & set(columns)):
         raise DataError(
             "the first line must name the columns: name, city or zip, and optionally comment "
@@ -118,26 +116,14 @@ def load_signers(path: Path) -> Petition:
             shown,
             1,
         )
-    petition = Petition(shown)
+    petition = Petition(shown, problems=problems)
     unknown = [h for h, c in zip(header, columns, strict=True) if c and c not in COLUMNS]
     if unknown:
         petition.problems.append(
             Problem(shown, 1, "warning", f"unknown column(s) ignored: {', '.join(unknown)}")
         )
     seen: dict[tuple[str, str], int] = {}
-    line = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as err:
-            petition.problems.append(Problem(shown, line, "error", f"malformed CSV: {err}"))
-            line = reader.line_num + 1
-            continue
-        start, line = line, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
+    for start, cells in table.rows:
         values: dict[str, str] = {}
         for column, cell in zip(columns, cells, strict=False):
             if column in COLUMNS and column not in values:
@@ -159,11 +145,6 @@ def load_signers(path: Path) -> Petition:
         seen[signer.key] = start
         petition.signers.append(signer)
     return petition
-
-
-def _normalise_header(name: str) -> str:
-    key = re.sub(r"[^a-z0-9]+", "_", (name or "").strip().lower()).strip("_")
-    return ALIASES.get(key, key)
 
 
 def _check_row(
