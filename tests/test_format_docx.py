@@ -81,6 +81,19 @@ def test_page_and_font(document: docx.document.Document) -> None:
     assert document.styles["Normal"].font.name == "Times New Roman"
 
 
+def test_default_template_slimmed(data: bytes, document: docx.document.Document) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        content_types = archive.read("[Content_Types].xml").decode()
+        rels = archive.read("word/_rels/document.xml.rels").decode()
+    assert "word/stylesWithEffects.xml" not in names
+    assert "stylesWithEffects" not in content_types + rels
+    tables = [s for s in document.styles if s.type == WD_STYLE_TYPE.TABLE]
+    assert [s.name for s in tables] == ["Normal Table"]
+    assert "Heading 1" in [s.name for s in document.styles]  # text styles are all kept
+    assert len(data) < 20_000
+
+
 def test_plain_paragraphs_only(data: bytes) -> None:
     body = part_xml(data, "word/document.xml")
     for tag in ("w:txbxContent", "w:tbl", "w:drawing", "w:pict", "mc:AlternateContent"):

@@ -164,6 +164,29 @@ def house_style(document: Document) -> None:
     document.styles["Quote"].paragraph_format.space_after = Pt(10)
 
 
+#: Word 2010's copy of styles.xml; later versions of Word and LibreOffice read styles.xml.
+RT_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+
+
+def slim_default_template(document: Document) -> None:
+    """Drop what python-docx's default template carries and a letter never uses.
+
+    Its 100 table styles make up 310 KB of ``styles.xml`` and ``stylesWithEffects.xml``
+    repeats all the styles in 440 KB more: without them a letter is 11 KB instead of 38 KB
+    and is written in a third of the time. The default table style and every paragraph and
+    character style stay, so Word's style gallery is unchanged for text.
+    """
+    styles = document.styles.element
+    for style in styles.findall(qn("w:style")):
+        if style.get(qn("w:type")) == "table" and style.get(qn("w:default")) != "1":
+            styles.remove(style)
+    rels = document.part.rels
+    for r_id, rel in list(rels.items()):
+        if rel.reltype == RT_STYLES_WITH_EFFECTS:
+            del rels[r_id]
+            rels._target_parts_by_rId.pop(r_id, None)  # python-docx keeps a second map
+
+
 def drop_thumbnail(document: Document) -> None:
     """Remove the default template's preview picture, which shows some other document."""
     package = document.part.package
@@ -421,6 +444,7 @@ class Renderer:
             document = docx.Document()
             house_style(document)
             drop_thumbnail(document)
+            slim_default_template(document)
         else:
             path = Path(style.reference_docx)
             try:
