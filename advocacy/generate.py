@@ -69,6 +69,7 @@ class LetterResult:
     job: LetterJob
     status: str = "ok"  # ok, failed, up-to-date
     files: dict[str, str] = field(default_factory=dict)  # format -> path relative to out/
+    sizes: dict[str, int] = field(default_factory=dict)  # format -> bytes written
     mailto: str | None = None
     mailto_length: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -185,6 +186,7 @@ class LetterFactory:
         quotes: Sequence[Quote],
         extras: dict[str, Any] | None = None,
         style: Style | None = None,
+        durable: bool = True,
     ):
         self.folders = folders
         self.formats = tuple(formats)
@@ -194,6 +196,8 @@ class LetterFactory:
         self.extras = dict(extras or {})
         self.style = style or Style(tuple(folders))
         self.environment = make_environment(folders)
+        #: fsync every file; the packet does without and checks sizes instead (see output.py)
+        self.durable = durable
         self._renderers: dict[str, Any] = {}
 
     def compose(self, job: LetterJob) -> Letter:
@@ -247,7 +251,7 @@ class LetterFactory:
             relative = f"{job.folder}/{job.stem}{suffix(name)}"
             try:
                 data = self.render(letter, name)
-                atomic_write(inside(out, relative), data)
+                atomic_write(inside(out, relative), data, self.durable)
             except AdvocacyError as err:
                 result.status, result.error = "failed", f"{name}: {err}"
                 continue
@@ -256,6 +260,7 @@ class LetterFactory:
                 result.error = f"{name}: {type(err).__name__}: {err}"
                 continue
             result.files[name] = relative
+            result.sizes[name] = len(data)
         return result
 
 

@@ -32,13 +32,17 @@ FILE_MODE = 0o666 & ~_umask()
 
 
 @contextlib.contextmanager
-def atomic_stream(path: Path) -> Iterator[IO[bytes]]:
+def atomic_stream(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
     """Open ``path`` for writing so that readers see the old file or the new one, never half.
 
     The bytes go to a temporary file in the same folder (named ``.NAME.*.tmp``), are flushed
     to disk, and the file is renamed over ``path`` when the block ends without an error: a
     process killed at any moment leaves no truncated file, only a temporary one that
     :func:`remove_stale_temporaries` deletes.
+
+    ``durable=False`` skips the ``fsync`` (0.3 ms a file here): the rename is still atomic for
+    any process, killed or not; only a power cut could leave the new name with fewer bytes,
+    which a caller that records the size can detect (the packet does).
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +55,8 @@ def atomic_stream(path: Path) -> Iterator[IO[bytes]]:
         with os.fdopen(handle, "wb", buffering=1 << 20) as stream:
             yield stream
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
     except OSError as err:
@@ -62,9 +67,9 @@ def atomic_stream(path: Path) -> Iterator[IO[bytes]]:
         raise
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_stream`)."""
-    with atomic_stream(path) as stream:
+    with atomic_stream(path, durable) as stream:
         stream.write(data)
 
 

@@ -44,6 +44,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import IO, Any
 
 from pypdf import PdfReader
@@ -330,8 +331,14 @@ class PacketState:
         record = entry.get("record") or {}
         if record.get("status") != "ok":
             return None
-        for relative in (record.get("files") or {}).values():
-            if not (self.out / relative).is_file():
+        sizes = record.get("sizes") or {}
+        for name, relative in (record.get("files") or {}).items():
+            try:
+                info = (self.out / relative).stat()
+            except OSError:
+                return None
+            # a file cut short (by a power cut: letters are not fsynced) or changed by hand
+            if not S_ISREG(info.st_mode) or info.st_size != sizes.get(name, info.st_size):
                 return None
         return record
 
@@ -413,6 +420,7 @@ def _factory_arguments(settings: PacketSettings) -> tuple[Any, ...]:
         settings.quotes,
         settings.extras,
         settings.style,
+        False,  # not durable: sizes are recorded and checked instead of an fsync a file
     )
 
 
@@ -472,6 +480,7 @@ def _record(result: LetterResult) -> dict[str, Any]:
     return {
         "status": result.status,
         "files": dict(result.files),
+        "sizes": dict(result.sizes),
         "subject": result.subject,
         "mailto": result.mailto,
         "mailto_length": result.mailto_length,
@@ -485,6 +494,7 @@ def _result(job: LetterJob, record: dict[str, Any]) -> LetterResult:
         job,
         status=record.get("status", "failed"),
         files=dict(record.get("files") or {}),
+        sizes=dict(record.get("sizes") or {}),
         mailto=record.get("mailto"),
         mailto_length=int(record.get("mailto_length") or 0),
         warnings=list(record.get("warnings") or []),
