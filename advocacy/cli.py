@@ -26,7 +26,11 @@ class Failure(click.ClickException):
 
     def __init__(self, error: AdvocacyError):
         super().__init__(str(error))
-        self.exit_code = error.exit_code
+        self.error = error
+
+    @property  # click declares a class-wide exit code; ours depends on the error
+    def exit_code(self) -> int:  # type: ignore[override]
+        return self.error.exit_code
 
 
 class AdvocacyGroup(click.Group):

@@ -23,8 +23,10 @@ def test_every_subpackage_is_listed_in_pyproject():
 def test_package_data_patterns_cover_the_data_and_template_files():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = config["tool"]["setuptools"]["package-data"]
-    for package, folder in (("advocacy.embedded", "contacts"), ("advocacy.builtin_templates",
-                                                                 "templates")):
+    for package, folder in (
+        ("advocacy.embedded", "contacts"),
+        ("advocacy.builtin_templates", "templates"),
+    ):
         for path in (ROOT / folder).iterdir():
             if path.name == "__init__.py" or path.name.startswith(".") or path.is_dir():
                 continue

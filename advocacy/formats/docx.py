@@ -34,6 +34,7 @@ from docx.opc.part import Part
 from docx.opc.pkgwriter import _ContentTypesItem
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.oxml.parser import OxmlElement
 from docx.shared import Inches, Pt, RGBColor
 from docx.styles.style import BaseStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
@@ -267,6 +268,17 @@ def _text(run: etree._Element, text: str) -> None:
     t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
 
 
+_RUN_BREAKS = re.compile("[\t\n\r]")
+
+
+def _add_text(paragraph: DocxParagraph, text: str) -> None:
+    """A run of ``text``; tabs and line breaks become Word's tab and break elements."""
+    if _RUN_BREAKS.search(text):
+        paragraph.add_run(clean(text))  # python-docx turns them into <w:tab/> and <w:br/>
+    else:
+        _run(paragraph._p, text)  # the same run, without python-docx's character loop
+
+
 def _run(parent: etree._Element, text: str, char_style_id: str | None = None) -> etree._Element:
     r = etree.SubElement(parent, qn("w:r"))
     if char_style_id:
@@ -316,12 +328,21 @@ class _Writer:
         order += sorted(n for n in self.notes if n not in order)
         self.display = {number: index for index, number in enumerate(order, start=1)}
         self.cited: set[int] = set()
+        self.body = document.element.body
+        self.section = self.body.find(qn("w:sectPr"))  # paragraphs go before it
 
     def paragraph(self, kind: str, text: str = "") -> DocxParagraph:
-        paragraph = self.document.add_paragraph()
-        paragraph._p.style = self.ids[kind]  # by id: looking styles up by name is slow
+        # what Document.add_paragraph() does, without searching the body for its end each time
+        p = OxmlElement("w:p")
+        if self.section is None:
+            self.body.append(p)
+        else:
+            self.section.addprevious(p)
+        p_pr = etree.SubElement(p, qn("w:pPr"))
+        etree.SubElement(p_pr, qn("w:pStyle")).set(qn("w:val"), self.ids[kind])  # by id: fast
+        paragraph = DocxParagraph(p, self.document._body)
         if text:
-            paragraph.add_run(clean(text))
+            _add_text(paragraph, text)
         return paragraph
 
     def parts(self, paragraph: DocxParagraph, parts: Sequence[LetterPart]) -> None:
@@ -329,7 +350,7 @@ class _Writer:
             if isinstance(part, NoteRef):
                 self.note_ref(paragraph, part.number)
             elif part:
-                paragraph.add_run(clean(part))
+                _add_text(paragraph, part)
 
     def note_ref(self, paragraph: DocxParagraph, number: int) -> None:
         note = self.notes.get(number)
