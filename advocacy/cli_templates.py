@@ -16,6 +16,7 @@ from advocacy.cli import AdvocacyGroup, State, _emit_json, _parse_date, _table, 
 
 if TYPE_CHECKING:
     from advocacy.checks import TemplateReport
+    from advocacy.templating import TemplateInfo
 
 TEMPLATES_OPTION = click.option(
     "--templates",
@@ -83,13 +84,22 @@ def templates_list(templates_dir: Path | None, as_json: bool) -> None:
       advocacy templates list
       advocacy templates list --templates my-templates --json
     """
-    from advocacy.checks import shown_path
-    from advocacy.templating import list_templates
+    from advocacy.templating import scan_templates
 
-    found = list_templates(_folders(templates_dir))
+    found, broken = scan_templates(_folders(templates_dir))
     if as_json:
         _emit_json([info.to_dict() for info in found])
-        return
+    else:
+        _print_templates(found)
+    for error in broken.values():  # after the usable ones, which still work
+        click.echo(f"Error: {error}", err=True)
+    if broken:
+        raise click.exceptions.Exit(1)
+
+
+def _print_templates(found: list[TemplateInfo]) -> None:
+    from advocacy.checks import shown_path
+
     rows = []
     for info in found:
         origin = info.origin if info.origin == "built-in" else f"{info.origin}: "

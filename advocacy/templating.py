@@ -164,7 +164,8 @@ def read_meta(path: Path, origin: str) -> TemplateInfo:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = source[: match.start("body")].count("\n") + (mark.line + 1 if mark else 1)
-        raise TemplateFailed(f"invalid metadata: {err}", str(path), line) from err
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]  # one line
+        raise TemplateFailed(f"invalid metadata: {problem}", str(path), line) from err
     if not isinstance(meta, dict):
         raise TemplateFailed("metadata must be a mapping of name: value", str(path), 1)
     audience = str(meta.get("audience", "any"))
@@ -196,18 +197,25 @@ def _int_or_none(value: Any) -> int | None:
     return int(value) if value not in (None, "") else None
 
 
-def list_templates(folders: list[Path]) -> list[TemplateInfo]:
-    """Every letter template along the search path (names starting with ``_`` are layouts)."""
+def scan_templates(
+    folders: list[Path],
+) -> tuple[list[TemplateInfo], dict[str, TemplateFailed]]:
+    """Every letter template along the search path (names starting with ``_`` are layouts).
+
+    Returns the usable templates and, by name, the ones whose metadata cannot be read: one
+    broken template must not make the others unusable.
+    """
     builtin = builtin_dir().resolve()
     builtin_names = {p.name for p in builtin.glob(f"*{TEMPLATE_SUFFIX}")}
     found: dict[str, TemplateInfo] = {}
+    broken: dict[str, TemplateFailed] = {}
     for folder in folders:
         is_builtin = folder.resolve() == builtin
         for path in sorted(folder.glob(f"*{TEMPLATE_SUFFIX}")):
             if path.name.startswith(("_", ".")) or path.name.endswith(".html.j2"):
                 continue
             name = path.name.removesuffix(TEMPLATE_SUFFIX)
-            if name in found:
+            if name in found or name in broken:
                 continue
             if is_builtin:
                 origin = "built-in"
@@ -215,8 +223,16 @@ def list_templates(folders: list[Path]) -> list[TemplateInfo]:
                 origin = "user (overrides built-in)"
             else:
                 origin = "user"
-            found[name] = read_meta(path, origin)
-    return sorted(found.values(), key=lambda info: info.name)
+            try:
+                found[name] = read_meta(path, origin)
+            except TemplateFailed as err:
+                broken[name] = err
+    return sorted(found.values(), key=lambda info: info.name), broken
+
+
+def list_templates(folders: list[Path]) -> list[TemplateInfo]:
+    """The usable letter templates along the search path (see :func:`scan_templates`)."""
+    return scan_templates(folders)[0]
 
 
 def find_template(folders: list[Path], name: str) -> TemplateInfo:
@@ -224,7 +240,9 @@ def find_template(folders: list[Path], name: str) -> TemplateInfo:
     from advocacy.exceptions import LookupFailed
 
     wanted = name.removesuffix(TEMPLATE_SUFFIX)
-    templates = list_templates(folders)
+    templates, broken = scan_templates(folders)
+    if wanted in broken:
+        raise broken[wanted]
     for info in templates:
         if info.name == wanted:
             return info

@@ -94,6 +94,20 @@ def test_list_json_and_origins(tmp_path: Path) -> None:
     assert {"petition", "public-comment", "thank-you"} <= set(found)
 
 
+def test_one_broken_template_does_not_hide_the_others(tmp_path: Path) -> None:
+    write(tmp_path / "templates" / "broken.j2", "{#- meta\naudience: [mayor\n-#}\nHello\n")
+    result = run("templates", "list", "--json")
+    assert result.exit_code == 1
+    assert {"mayor", "council"} <= {t["name"] for t in json.loads(result.stdout)}
+    error = result.stderr.strip()
+    assert error.startswith("Error: ") and "templates/broken.j2:3: invalid metadata" in error
+    assert "\n" not in error  # one line, not PyYAML's five
+    ok = run("letter", "--city", "Chicago", "--format", "txt", "--out", "out")
+    assert ok.exit_code == 0, ok.output
+    failed = run("letter", "--city", "Chicago", "--template", "broken", "--out", "out")
+    assert failed.exit_code != 0 and "broken.j2:3: invalid metadata" in failed.output
+
+
 def test_show(tmp_path: Path) -> None:
     write(tmp_path / "templates" / "mayor.j2", "mine\n")
     assert run("templates", "show", "mayor").output == "mine\n"
