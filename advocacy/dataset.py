@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -74,9 +74,16 @@ class DataSet:
                 return city
         return None
 
+    @cached_property
+    def _officials_by_city(self) -> dict[tuple[str, str], list[Official]]:
+        # a data set is not changed once loaded: index it once, not once a city
+        index: dict[tuple[str, str], list[Official]] = {}
+        for official in self.officials:
+            index.setdefault((name_key(official.city), official.state), []).append(official)
+        return index
+
     def officials_of(self, city: City, role: str | None = None) -> list[Official]:
-        key = (name_key(city.name), city.state)
-        found = [o for o in self.officials if (name_key(o.city), o.state) == key]
+        found = self._officials_by_city.get((name_key(city.name), city.state), [])
         if role:
             found = [o for o in found if o.role == role]
         # Mayor first, then council members by district number, then by name.

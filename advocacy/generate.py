@@ -112,17 +112,28 @@ def plan_city(
     to: str = "all",
     official_name: str | None = None,
     template_name: str | None = None,
+    templates: dict[str, TemplateInfo] | None = None,
 ) -> tuple[list[LetterJob], list[Skipped]]:
-    """Choose the officials of ``city`` and the template for each; report who is skipped."""
+    """Choose the officials of ``city`` and the template for each; report who is skipped.
+
+    ``templates`` caches the templates looked up by name, e.g. across the cities of a packet
+    (finding one reads every template's metadata).
+    """
+    found = {} if templates is None else templates
+
+    def template(name: str) -> TemplateInfo:
+        if name not in found:
+            found[name] = find_template(folders, name)
+        return found[name]
+
     roles = ROLES_FOR_TO[to]
     officials = [o for o in data.officials_of(city) if o.role in roles]
     if official_name:
         officials = _match_official(officials, official_name, city)
-    chosen = find_template(folders, template_name) if template_name else None
+    chosen = template(template_name) if template_name else None
     jobs: list[LetterJob] = []
     skipped: list[Skipped] = []
     stems: set[str] = set()
-    by_role: dict[str, TemplateInfo] = {}
     for official in officials:
         if official.stale:
             skipped.append(Skipped(official, f"record is stale: {official.note or 'not current'}"))
@@ -130,11 +141,7 @@ def plan_city(
         if not official.email and not official.address:
             skipped.append(Skipped(official, "no email and no postal address"))
             continue
-        # find_template reads every template's metadata: look each one up once per city
-        default = DEFAULT_TEMPLATES[official.role]
-        if not chosen and default not in by_role:
-            by_role[default] = find_template(folders, default)
-        info = chosen or by_role[default]
+        info = chosen or template(DEFAULT_TEMPLATES[official.role])
         if info.audience not in ("any", official.role):
             skipped.append(
                 Skipped(official, f"template {info.name!r} is written for {info.audience}s")

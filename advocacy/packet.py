@@ -72,7 +72,7 @@ from advocacy.generate import (
 )
 from advocacy.models import Quote, Sender
 from advocacy.output import atomic_stream, atomic_write, inside, remove_stale_temporaries
-from advocacy.templating import shared_environment
+from advocacy.templating import TemplateInfo, shared_environment
 from advocacy.text import name_key
 
 STATE_NAME = ".advocacy-state.json"
@@ -191,8 +191,11 @@ def plan_packet(
     inputs = inputs_digest(settings)
     on_record = Counter((name_key(o.city), o.state) for o in data.officials)
     plans = []
+    templates: dict[str, TemplateInfo] = {}  # looked up once for all cities
     for city in cities:
-        jobs, skipped = plan_city(data, city, folders, to=to, template_name=template_name)
+        jobs, skipped = plan_city(
+            data, city, folders, to=to, template_name=template_name, templates=templates
+        )
         letters = [PlannedLetter(job, letter_digest(inputs, job)) for job in jobs]
         count = on_record[(name_key(city.name), city.state)]
         plans.append(CityPlan(city, letters, skipped, count))
