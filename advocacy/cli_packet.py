@@ -174,6 +174,11 @@ def _summarise(report: Any, quiet: bool) -> None:
         echo(f"Files: {formats}.")
     if report.pages:
         echo(f"packet.pdf: {report.pages} pages.")
+    if report.removed_cities:
+        echo(
+            f"Removed the letters of {_count(len(report.removed_cities), 'city', 'cities')} no "
+            f"longer in the packet: {', '.join(report.removed_cities)}."
+        )
     if report.skipped:
         echo(f"Skipped {len(report.skipped)} officials:")
         for city, name, reason in report.skipped:

@@ -79,6 +79,8 @@ STATE_NAME = ".advocacy-state.json"
 JOURNAL_NAME = ".advocacy-state.jsonl"
 LOCK_NAME = ".advocacy-packet.lock"
 STATE_FORMAT = 1
+#: the keys of ``PacketState.combined`` that are not a city folder
+COMBINED_KEYS = ("packet", "packet_pages")
 PACKET_PDF = "packet.pdf"
 #: packet.pdf while it is being built; a name remove_stale_temporaries() cleans up.
 PACKET_PDF_BUILDING = ".packet.pdf.building.tmp"
@@ -351,7 +353,7 @@ class PacketState:
         keep = set((record.get("files") or {}).values())
         for relative in (old.get("files") or {}).values():
             if relative not in keep:
-                self._remove(relative)
+                self.remove(relative)
         self.letters[letter.key] = {"hash": letter.digest, "record": record}
         if self._journal is None:
             self._journal = self.journal_path.open("a", encoding="utf-8")
@@ -363,9 +365,10 @@ class PacketState:
         """Drop a letter that is no longer planned, and the files it made."""
         entry = self.letters.pop(key, None) or {}
         for relative in ((entry.get("record") or {}).get("files") or {}).values():
-            self._remove(relative)
+            self.remove(relative)
 
-    def _remove(self, relative: str) -> None:
+    def remove(self, relative: str) -> None:
+        """Delete a file this packet wrote (``relative`` to the output folder), if it is there."""
         with contextlib.suppress(AdvocacyError, OSError):
             inside(self.out, relative).unlink(missing_ok=True)
 
@@ -990,6 +993,7 @@ class PacketReport:
     without_officials: list[str] = field(default_factory=list)
     files: dict[str, int] = field(default_factory=dict)  # format -> letters that have it
     combined_written: list[str] = field(default_factory=list)
+    removed_cities: list[str] = field(default_factory=list)  # folders of cities left out now
     pages: int | None = None
     elapsed: float = 0.0
     interrupted: bool = False
@@ -997,7 +1001,12 @@ class PacketReport:
 
     @property
     def all_up_to_date(self) -> bool:
-        return self.rendered == 0 and not self.combined_written and not self.pending
+        return (
+            self.rendered == 0
+            and not self.combined_written
+            and not self.pending
+            and not self.removed_cities
+        )
 
     @property
     def exit_code(self) -> int:
@@ -1034,7 +1043,7 @@ def build_packet(
             else:
                 records[letter.key] = cached
         report.up_to_date = len(records)
-        _forget_unplanned(state, plan)
+        report.removed_cities = _forget_unplanned(state, plan)
         if on_start is not None:
             on_start(len(todo))
         builder = None
@@ -1070,13 +1079,27 @@ def build_packet(
     return report
 
 
-def _forget_unplanned(state: PacketState, plan: PacketPlan) -> None:
-    """Remove letters of the packet's cities that are no longer planned (and their files)."""
+def _forget_unplanned(state: PacketState, plan: PacketPlan) -> list[str]:
+    """Remove the letters (and their files) this packet no longer has; return dropped cities.
+
+    A letter of one of the packet's cities that is no longer planned (``--to mayor`` after
+    ``--to all``) goes, and so does a city left out of this run (``--city`` or ``--status``
+    changed): its letters, its index and manifest, and its folder when nothing else is in it.
+    Only files a packet run wrote and recorded are removed.
+    """
     planned = {letter.key for letter in plan.letters}
     folders = {city.city.slug for city in plan.cities}
-    for key in [k for k in state.letters if k.split("/", 1)[0] in folders]:
-        if key not in planned:
-            state.forget(key)
+    for key in [k for k in state.letters if k not in planned]:
+        state.forget(key)
+    # every city folder a run wrote has its index recorded in ``combined``, by the folder name
+    dropped = sorted(set(state.combined) - folders - set(COMBINED_KEYS))
+    for folder in dropped:
+        del state.combined[folder]
+        for name in (INDEX_HTML, MANIFEST_JSON):
+            state.remove(f"{folder}/{name}")
+        with contextlib.suppress(OSError, AdvocacyError):
+            inside(state.out, folder).rmdir()  # only when empty: nothing of the user's is lost
+    return dropped
 
 
 PENDING = {"status": "pending", "error": "not written yet: the run stopped before this letter"}

@@ -96,6 +96,30 @@ def test_rerun_with_unchanged_inputs_renders_nothing(tmp_path):
     assert "3 written" in forced.output
 
 
+def test_a_city_left_out_of_the_next_run_is_removed(tmp_path):
+    rows = council(2) + council(2, city="Norfolk")
+    contacts = write_contacts(tmp_path / "c.csv", rows)
+    both = ("--city", "Roanoke", "--city", "Norfolk", "--format", QUICK, "--jobs", "1")
+    assert packet(*both, contacts=contacts).exit_code == 0
+    out = tmp_path / "out"
+    assert (out / "norfolk-va" / "sherman-lea.txt").is_file()
+    (out / "roanoke-va" / "notes.md").write_text("mine", encoding="utf-8")
+    mine = out / "norfolk-va" / "notes.md"
+    mine.write_text("mine", encoding="utf-8")
+
+    result = packet("--city", "Roanoke", "--format", QUICK, "--jobs", "1", contacts=contacts)
+    assert result.exit_code == 0, result.output
+    assert "Removed the letters of 1 city no longer in the packet: norfolk-va." in result.output
+    assert sorted(p.name for p in (out / "norfolk-va").iterdir()) == ["notes.md"]  # kept
+    assert (out / "roanoke-va" / "sherman-lea.txt").is_file()
+    assert "Norfolk" not in (out / "manifest.csv").read_text("utf-8-sig")
+    mine.unlink()
+    again = packet("--city", "Roanoke", "--format", QUICK, "--jobs", "1", contacts=contacts)
+    assert "Everything is up to date" in again.output
+    assert packet(*both, contacts=contacts).exit_code == 0  # and back again
+    assert (out / "norfolk-va" / "index.html").is_file()
+
+
 def test_a_file_cut_short_is_rendered_again(tmp_path):
     # letters are not fsynced one by one: a power cut could leave a renamed file with fewer
     # bytes than were written; the recorded size tells the next run (a hand edit too)
