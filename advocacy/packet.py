@@ -1089,12 +1089,14 @@ def _forget_unplanned(state: PacketState, plan: PacketPlan) -> list[str]:
     """
     planned = {letter.key for letter in plan.letters}
     folders = {city.city.slug for city in plan.cities}
+    gone: set[str] = set()
     for key in [k for k in state.letters if k not in planned]:
         state.forget(key)
-    # every city folder a run wrote has its index recorded in ``combined``, by the folder name
-    dropped = sorted(set(state.combined) - folders - set(COMBINED_KEYS))
+        gone.add(key.split("/", 1)[0])
+    # a city folder's index is recorded in ``combined`` under the folder's name
+    dropped = sorted((gone | set(state.combined)) - folders - set(COMBINED_KEYS))
     for folder in dropped:
-        del state.combined[folder]
+        state.combined.pop(folder, None)
         for name in (INDEX_HTML, MANIFEST_JSON):
             state.remove(f"{folder}/{name}")
         with contextlib.suppress(OSError, AdvocacyError):

@@ -173,7 +173,7 @@ def slim_default_template(document: Document) -> None:
     """Drop what python-docx's default template carries and a letter never uses.
 
     Its 100 table styles make up 310 KB of ``styles.xml`` and ``stylesWithEffects.xml``
-    repeats all the styles in 440 KB more: without them a letter is 11 KB instead of 38 KB
+    repeats all the styles in 440 KB more: without them a letter is 15 KB instead of 38 KB
     and is written in a third of the time. The default table style and every paragraph and
     character style stay, so Word's style gallery is unchanged for text.
     """
