@@ -7,7 +7,6 @@ Nothing heavy is imported at import time, so ``advocacy --help`` stays fast.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,7 @@ STATUSES = ("kept", "dormant", "suspended", "terminated", "unknown")
     "-j",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes rendering letters [default: the number of CPUs].",
+    help="Worker processes rendering letters [default: the number of CPUs this process may use].",
 )
 @click.option("--force", is_flag=True, help="Render every letter again, even if up to date.")
 @click.option(
@@ -93,7 +92,13 @@ def packet(
       advocacy packet --status kept --to mayor --format pdf,mailto --duplex
       advocacy packet --city "San Jose, CA" --city portland-or --jobs 2 --out letters
     """
-    from advocacy.packet import PacketSettings, build_packet, plan_packet, select_cities
+    from advocacy.packet import (
+        PacketSettings,
+        build_packet,
+        plan_packet,
+        select_cities,
+        usable_cpus,
+    )
 
     data = state.dataset()
     selected = select_cities(data, cities, statuses)
@@ -109,7 +114,7 @@ def packet(
         quotes=tuple(data.quotes),
         style=inputs.style,
         extras=inputs.extras,
-        jobs=int(jobs or os.cpu_count() or 1),
+        jobs=jobs or usable_cpus(),
         force=force,
         duplex=duplex,
     )

@@ -414,6 +414,15 @@ def _exclusive(out: Path) -> Iterator[int]:
 
 # -- rendering in worker processes --------------------------------------------------------------
 
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container or ``taskset`` may allow fewer than exist)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
 _FACTORY: LetterFactory | None = None
 
 

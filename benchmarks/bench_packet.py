@@ -389,7 +389,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--letters", type=int, default=1000)
     parser.add_argument("--memory-letters", type=int, default=5000)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--design", action="store_true", help="also the design measurements")
     parser.add_argument("--design-only", action="store_true", help="only those")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -407,7 +407,7 @@ def main() -> None:
         contacts = workdir / "contacts.csv"
         written = write_contacts(contacts, args.letters)
         print(f"advocacy packet benchmark: {written} synthetic officials, {args.jobs} jobs, "
-              f"{os.cpu_count()} CPUs, in {workdir}")  # fmt: skip
+              f"{len(os.sched_getaffinity(0))} CPUs, in {workdir}")  # fmt: skip
         if args.design or args.design_only:
             design(workdir)
         if args.design_only:
