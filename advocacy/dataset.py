@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from advocacy.contacts import ContactLoad, load_contacts
+from advocacy.contacts import SAFE_LOADER, ContactLoad, load_contacts
 from advocacy.exceptions import DataError, LookupFailed
 from advocacy.models import TIE_STATUSES, WORDINGS, Official, Problem, Quote, Tie
 from advocacy.states import STATES, state_code
@@ -112,14 +112,10 @@ def _embedded_file(name: str) -> Path:
     return Path(str(resources.files("advocacy.embedded").joinpath(name)))
 
 
-#: PyYAML's safe loader, in C (LibYAML) when PyYAML has it: 90 -> 9 ms for the data set.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _load_yaml_list(name: str, key: str) -> list[dict[str, Any]]:
     path = _embedded_file(name)
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
     except (OSError, yaml.YAMLError) as err:
         raise DataError(f"cannot read embedded data: {err}", f"{EMBEDDED}/{name}") from err
     records = document.get(key) if isinstance(document, dict) else None
