@@ -1,0 +1,69 @@
+"""The campaign packet: every selected city's letters, plus the files that tie them together.
+
+``build_packet`` writes, under the output folder, each city's folder exactly as ``advocacy
+letter`` does, and at the top ``packet.pdf`` (every letter, with bookmarks), ``index.html``,
+``manifest.csv``, ``manifest.json`` and ``README.txt``.
+
+Incremental: each letter has a content hash covering everything it is made from (the template
+folders, the official's record, the tie, the quotes, the sender, the date, the formats, the
+style files and the tool's version). The hashes live in ``.advocacy-state.json`` in the output
+folder; a letter whose hash is unchanged and whose files all exist is not rendered again, and
+the combined files are rewritten only when one of their inputs changed.
+
+Safe to interrupt: every file is written atomically, and each finished letter is appended to a
+journal (``.advocacy-state.jsonl``) at once, so a run killed at any moment, even with SIGKILL,
+leaves only complete files and the next run renders only what is missing. Ctrl-C stops the
+workers and returns a report marked ``interrupted``.
+
+Fast: letters are rendered by a pool of worker processes, each with one
+:class:`~advocacy.generate.LetterFactory` (WeasyPrint, python-docx, fonts and stylesheets loaded
+once per worker). ``packet.pdf`` is not laid out again: the letters' own PDFs are copied into
+it object by object and streamed to disk, so memory stays flat however many letters there are.
+
+Nothing here prints; the CLI (``advocacy.cli_packet``) reports what :class:`PacketReport` holds.
+"""
+
+from advocacy.packet.build import (
+    INDEX_HTML,
+    MANIFEST_CSV,
+    MANIFEST_JSON,
+    README_TXT,
+    PacketReport,
+    build_packet,
+)
+from advocacy.packet.manifest import csv_safe, manifest_csv
+from advocacy.packet.pdf import PACKET_PDF, PdfConcatenator, write_packet_pdf
+from advocacy.packet.plan import (
+    CityPlan,
+    PacketPlan,
+    PacketSettings,
+    PlannedLetter,
+    plan_packet,
+    select_cities,
+)
+from advocacy.packet.state import STATE_NAME, PacketState
+from advocacy.packet.workers import render_letters, usable_cpus
+
+__all__ = [
+    "INDEX_HTML",
+    "MANIFEST_CSV",
+    "MANIFEST_JSON",
+    "PACKET_PDF",
+    "README_TXT",
+    "STATE_NAME",
+    "CityPlan",
+    "PacketPlan",
+    "PacketReport",
+    "PacketSettings",
+    "PacketState",
+    "PdfConcatenator",
+    "PlannedLetter",
+    "build_packet",
+    "csv_safe",
+    "manifest_csv",
+    "plan_packet",
+    "render_letters",
+    "select_cities",
+    "usable_cpus",
+    "write_packet_pdf",
+]

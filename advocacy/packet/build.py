@@ -1,0 +1,321 @@
+"""A packet run: render what is out of date, then write the combined files."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from advocacy import __version__
+from advocacy.exceptions import AdvocacyError, TemplateFailed, WorkerDied
+from advocacy.formats import FILE_FORMATS
+from advocacy.generate import write_city_index
+from advocacy.output import atomic_write, inside, remove_stale_temporaries
+from advocacy.packet.manifest import letter_title, manifest_csv, manifest_row, tie_dict
+from advocacy.packet.pdf import PACKET_PDF, PacketPdfBuilder, packet_pdf_options, write_packet_pdf
+from advocacy.packet.plan import PacketPlan, PacketSettings, PlannedLetter, digest
+from advocacy.packet.state import COMBINED_KEYS, PacketState, exclusive_lock
+from advocacy.packet.workers import render_letters, result_of
+from advocacy.templating import shared_environment
+
+INDEX_HTML = "index.html"
+MANIFEST_CSV = "manifest.csv"
+MANIFEST_JSON = "manifest.json"
+README_TXT = "README.txt"
+INDEX_TEMPLATE = "_packet-index.html.j2"
+README_TEMPLATE = "_packet-readme.txt.j2"
+NO_OFFICIALS = "no officials on record"
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PacketReport:
+    """What a packet run did, for the CLI to summarise."""
+
+    out: Path
+    cities: int = 0
+    letters: int = 0
+    rendered: int = 0
+    up_to_date: int = 0
+    pending: int = 0
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # city, official, error
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # city, official, reason
+    warnings: list[tuple[str, str, str]] = field(default_factory=list)  # city, official, text
+    without_officials: list[str] = field(default_factory=list)
+    files: dict[str, int] = field(default_factory=dict)  # format -> letters that have it
+    combined_written: list[str] = field(default_factory=list)
+    removed_cities: list[str] = field(default_factory=list)  # folders of cities left out now
+    pages: int | None = None
+    elapsed: float = 0.0
+    interrupted: bool = False
+    error: str | None = None
+
+    @property
+    def all_up_to_date(self) -> bool:
+        return (
+            self.rendered == 0
+            and not self.combined_written
+            and not self.pending
+            and not self.removed_cities
+        )
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return 1 if self.failed or self.error else 0
+
+
+def build_packet(
+    plan: PacketPlan,
+    settings: PacketSettings,
+    *,
+    progress: Callable[[PlannedLetter, dict[str, Any]], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> PacketReport:
+    """Render what is out of date, then write the combined files; return what happened.
+
+    ``on_start(n)`` is called with the number of letters to render, ``progress`` after each.
+    Ctrl-C (KeyboardInterrupt) stops the run cleanly: the report says ``interrupted``.
+    """
+    started = clock()
+    out = settings.out
+    report = PacketReport(out, cities=len(plan.cities), letters=plan.letter_count)
+    with exclusive_lock(out) as lock_fd:
+        remove_stale_temporaries(out)
+        state = PacketState.load(out)
+        records: dict[str, dict[str, Any]] = {}
+        todo: list[PlannedLetter] = []
+        for letter in plan.letters:
+            cached = None if settings.force else state.up_to_date(letter)
+            if cached is None:
+                todo.append(letter)
+            else:
+                records[letter.key] = cached
+        report.up_to_date = len(records)
+        report.removed_cities = _forget_unplanned(state, plan)
+        if on_start is not None:
+            on_start(len(todo))
+        builder = None
+        if todo and "pdf" in settings.formats:
+            builder = PacketPdfBuilder(plan, settings, records)
+        try:
+            try:
+                for letter, record in render_letters(todo, settings, lock_fd):
+                    if builder is not None:
+                        builder.arrived(letter.key, record)
+                    else:
+                        records[letter.key] = record
+                    state.record(letter, record)
+                    report.rendered += 1
+                    if progress is not None:
+                        progress(letter, record)
+            except KeyboardInterrupt:
+                report.interrupted = True
+            except WorkerDied as err:
+                report.error = str(err)
+            report.pending = report.letters - len(records)
+            if builder is not None:
+                builder.close()
+            _write_combined(plan, settings, state, records, report, builder)
+        except KeyboardInterrupt:
+            report.interrupted = True
+        finally:
+            if builder is not None:
+                builder.close()
+                builder.discard()
+            state.save()
+    report.elapsed = clock() - started
+    return report
+
+
+def _forget_unplanned(state: PacketState, plan: PacketPlan) -> list[str]:
+    """Remove the letters (and their files) this packet no longer has; return dropped cities.
+
+    A letter of one of the packet's cities that is no longer planned (``--to mayor`` after
+    ``--to all``) goes, and so does a city left out of this run (``--city`` or ``--status``
+    changed): its letters, its index and manifest, and its folder when nothing else is in it.
+    Only files a packet run wrote and recorded are removed.
+    """
+    planned = {letter.key for letter in plan.letters}
+    folders = {city.city.slug for city in plan.cities}
+    gone: set[str] = set()
+    for key in [k for k in state.letters if k not in planned]:
+        state.forget(key)
+        gone.add(key.split("/", 1)[0])
+    # a city folder's index is recorded in ``combined`` under the folder's name
+    dropped = sorted((gone | set(state.combined)) - folders - set(COMBINED_KEYS))
+    for folder in dropped:
+        state.combined.pop(folder, None)
+        for name in (INDEX_HTML, MANIFEST_JSON):
+            state.remove(f"{folder}/{name}")
+        with contextlib.suppress(OSError, AdvocacyError):
+            inside(state.out, folder).rmdir()  # only when empty: nothing of the user's is lost
+    return dropped
+
+
+PENDING = {"status": "pending", "error": "not written yet: the run stopped before this letter"}
+
+
+def _write_combined(
+    plan: PacketPlan,
+    settings: PacketSettings,
+    state: PacketState,
+    records: dict[str, dict[str, Any]],
+    report: PacketReport,
+    builder: PacketPdfBuilder | None = None,
+) -> None:
+    """Write each city's index and manifest, then the packet's own files, where they changed.
+
+    ``builder``, if given, has built packet.pdf while the letters were rendered.
+    """
+    out = settings.out
+    folders = list(settings.folders)
+    complete = not report.pending and not report.interrupted and not report.error
+    rows: list[dict[str, Any]] = []
+    cities: list[dict[str, Any]] = []
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    for city_plan in plan.cities:
+        city = city_plan.city
+        results = [result_of(p.job, records.get(p.key, PENDING)) for p in city_plan.letters]
+        city_rows = [manifest_row(city, r) for r in results]
+        skipped = [
+            {"official": s.official.name, "role": s.official.role, "reason": s.reason}
+            for s in city_plan.skipped
+        ]
+        digests = [p.digest for p in city_plan.letters]
+        city_hash = digest(
+            plan.inputs_digest, city.label, tie_dict(city), city_rows, skipped, digests
+        )
+        city_files = [f"{city.slug}/{INDEX_HTML}", f"{city.slug}/{MANIFEST_JSON}"]
+        has_folder = bool(city_plan.letters or city_plan.skipped)
+        changed = state.combined.get(city.slug) != city_hash or not _all_exist(out, city_files)
+        if has_folder and changed:
+            state.combined.pop(city.slug, None)
+            write_city_index(
+                out, city, results, city_plan.skipped, folders, settings.date, settings.formats
+            )
+            state.combined[city.slug] = city_hash
+            report.combined_written.append(city.slug)
+        for result in results:
+            name = result.job.official.name
+            if result.status == "failed":
+                report.failed.append((city.label, name, result.error or "failed"))
+            report.warnings.extend((city.label, name, w) for w in result.warnings)
+            for format_name in result.files:
+                report.files[format_name] = report.files.get(format_name, 0) + 1
+            if result.mailto:
+                report.files["mailto"] = report.files.get("mailto", 0) + 1
+        report.skipped.extend((city.label, s.official.name, s.reason) for s in city_plan.skipped)
+        if not city_plan.officials:
+            report.without_officials.append(city.label)
+        rows.extend(city_rows)
+        cities.append(
+            {
+                "city": city.label,
+                "folder": city.slug,
+                "tie": tie_dict(city),
+                "letters": city_rows,
+                "skipped": skipped,
+                "officials_on_record": city_plan.officials,
+                "note": NO_OFFICIALS if not city_plan.officials else "",
+            }
+        )
+        pdfs = [
+            (letter_title(r.job), r.files["pdf"])
+            for r in results
+            if r.status == "ok" and "pdf" in r.files
+        ]
+        sections.append((city.label, pdfs))
+
+    totals = {
+        "cities": len(cities),
+        "letters": len(rows),
+        "ok": sum(1 for r in rows if r["status"] == "ok"),
+        "failed": sum(1 for r in rows if r["status"] == "failed"),
+        "pending": sum(1 for r in rows if r["status"] == "pending"),
+        "skipped": len(report.skipped),
+        "files": dict(report.files),
+        "without_officials": len(report.without_officials),
+    }
+    combined_hash = digest(
+        plan.inputs_digest, cities, [p.digest for p in plan.letters], settings.duplex, complete
+    )
+    wants_pdf = "pdf" in settings.formats and any(letters for _, letters in sections)
+    names = [INDEX_HTML, MANIFEST_CSV, MANIFEST_JSON, README_TXT]
+    if wants_pdf and complete:
+        names.append(PACKET_PDF)
+    if state.combined.get("packet") == combined_hash and _all_exist(out, names):
+        if wants_pdf and complete:
+            report.pages = state.combined.get("packet_pages")  # type: ignore[assignment]
+        return
+    state.combined.pop("packet", None)
+    manifest = {
+        "advocacy_version": __version__,
+        "date": settings.date.isoformat(),
+        "formats": list(settings.formats),
+        "duplex": settings.duplex,
+        "complete": complete,
+        "totals": totals,
+        "cities": [{key: value for key, value in c.items() if key != "letters"} for c in cities],
+        "letters": rows,
+    }
+    atomic_write(
+        out / MANIFEST_JSON,
+        (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+    )
+    atomic_write(out / MANIFEST_CSV, manifest_csv(rows))
+    if not wants_pdf and state.combined.pop("packet_pages", None) is not None:
+        (out / PACKET_PDF).unlink(missing_ok=True)  # ours, from a run that had PDFs
+    if wants_pdf and complete:
+        built = builder.install() if builder is not None else None
+        if built is None:
+            options = packet_pdf_options(plan, settings)
+            built = write_packet_pdf(out / PACKET_PDF, out, sections, **options)
+        report.pages = built
+        state.combined["packet_pages"] = report.pages  # type: ignore[assignment]
+    context = {
+        "cities": cities,
+        "totals": totals,
+        "formats": [f for f in settings.formats if f in FILE_FORMATS],
+        "mailto": "mailto" in settings.formats,
+        "date": settings.date,
+        "version": __version__,
+        "duplex": settings.duplex,
+        "packet_pdf": PACKET_PDF if wants_pdf and complete else None,
+        "pages": report.pages,
+        "complete": complete,
+        "sender": settings.sender,
+    }
+    _render_template(folders, INDEX_TEMPLATE, context, out / INDEX_HTML, html=True)
+    _render_template(folders, README_TEMPLATE, context, out / README_TXT, html=False)
+    report.combined_written += names
+    if complete:
+        state.combined["packet"] = combined_hash
+
+
+def _all_exist(out: Path, names: Iterable[str]) -> bool:
+    return all((out / name).is_file() for name in names)
+
+
+def _render_template(
+    folders: list[Path], name: str, context: dict[str, Any], path: Path, *, html: bool
+) -> None:
+    import jinja2
+
+    from advocacy.templating import template_error
+
+    try:
+        text = shared_environment(tuple(folders), html=html).get_template(name).render(context)
+    except jinja2.TemplateError as err:
+        raise template_error(err, name) from err
+    except TemplateFailed:
+        raise
+    atomic_write(path, text.encode("utf-8"))

@@ -1,0 +1,71 @@
+"""The packet's manifests: rows per letter, spreadsheet-safe CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from advocacy.dataset import City
+from advocacy.generate import LetterJob, LetterResult
+
+#: Characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MANIFEST_COLUMNS = (
+    "city", "official", "role", "title", "district", "email", "template", "subject", "files",
+    "mailto_length", "warnings", "status", "error",
+)  # fmt: skip
+
+
+# -- manifests and index ------------------------------------------------------------------------
+
+
+def csv_safe(value: Any) -> Any:
+    """Neutralise a spreadsheet formula: a text cell starting with = + - @, tab or CR gets a
+    leading apostrophe, so a spreadsheet shows it as text (OWASP CSV injection guidance)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def manifest_csv(rows: Sequence[dict[str, Any]]) -> bytes:
+    """The manifest as CSV: UTF-8 with a byte-order mark (Excel), every cell quoted, safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for row in rows:
+        cells = dict(row)
+        cells["files"] = " ".join(row["files"].values())
+        cells["warnings"] = "; ".join(row["warnings"])
+        writer.writerow([csv_safe(cells.get(column)) for column in MANIFEST_COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def manifest_row(city: City, result: LetterResult) -> dict[str, Any]:
+    row = result.to_dict()
+    return {
+        "city": city.label,
+        "city_folder": city.slug,
+        **{key: row[key] for key in row if key != "city"},
+    }
+
+
+def tie_dict(city: City) -> dict[str, Any]:
+    tie = city.tie
+    source = tie.source or ""
+    return {
+        "russian_city": tie.russian_city,
+        "status": tie.status,
+        "status_date": tie.status_date,
+        "status_note": tie.status_note,
+        "source": source,
+        "source_url": source if source.lower().startswith(("https://", "http://")) else "",
+        "as_of": tie.as_of,
+    }
+
+
+def letter_title(job: LetterJob) -> str:
+    official = job.official
+    where = f", District {official.district}" if official.district else ""
+    return f"{official.name} ({official.display_title}{where})"

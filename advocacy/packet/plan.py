@@ -1,0 +1,201 @@
+"""What a packet builds: its settings, its cities and letters, and each letter's content hash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from advocacy import __version__
+from advocacy.dataset import City, DataSet
+from advocacy.formats import Style
+from advocacy.generate import LetterJob, Skipped, plan_city
+from advocacy.models import Quote, Sender
+from advocacy.templating import TemplateInfo
+from advocacy.text import name_key
+
+# -- what to build ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PacketSettings:
+    """Everything a packet run depends on besides the data set."""
+
+    out: Path
+    folders: tuple[Path, ...]
+    formats: tuple[str, ...]
+    sender: Sender
+    date: dt.date
+    quotes: tuple[Quote, ...]
+    style: Style
+    extras: dict[str, Any] = field(default_factory=dict)
+    jobs: int = 1
+    force: bool = False
+    duplex: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedLetter:
+    """One letter of the packet with its content hash; ``key`` is ``city-slug/stem``."""
+
+    job: LetterJob
+    digest: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.job.folder}/{self.job.stem}"
+
+
+@dataclass
+class CityPlan:
+    """A city of the packet: its letters and the officials who get none."""
+
+    city: City
+    letters: list[PlannedLetter]
+    skipped: list[Skipped]
+    officials: int  # officials on record (all roles), before choosing who gets letters
+
+
+@dataclass
+class PacketPlan:
+    cities: list[CityPlan]
+    inputs_digest: str
+
+    @property
+    def letters(self) -> Iterator[PlannedLetter]:
+        for city in self.cities:
+            yield from city.letters
+
+    @property
+    def letter_count(self) -> int:
+        return sum(len(c.letters) for c in self.cities)
+
+
+def select_cities(
+    data: DataSet, names: Sequence[str] = (), statuses: Sequence[str] = ()
+) -> list[City]:
+    """The cities of the packet, in packet order.
+
+    With ``names``, those cities in the order given; without, every city whose tie is not
+    terminated, alphabetically. ``statuses`` keeps only ties with one of those statuses.
+    """
+    if names:
+        chosen: list[City] = []
+        for name in names:
+            city = data.find_city(name)
+            if city not in chosen:
+                chosen.append(city)
+    else:
+        chosen = sorted(
+            (c for c in data.cities() if statuses or c.tie.status != "terminated"),
+            key=lambda c: c.label.casefold(),
+        )
+    if statuses:
+        chosen = [c for c in chosen if c.tie.status in statuses]
+    return chosen
+
+
+def plan_packet(
+    data: DataSet,
+    cities: Sequence[City],
+    settings: PacketSettings,
+    *,
+    to: str = "all",
+    template_name: str | None = None,
+) -> PacketPlan:
+    """Choose the letters of every city and compute each letter's content hash."""
+    folders = list(settings.folders)
+    inputs = inputs_digest(settings)
+    on_record = Counter((name_key(o.city), o.state) for o in data.officials)
+    plans = []
+    templates: dict[str, TemplateInfo] = {}  # looked up once for all cities
+    for city in cities:
+        jobs, skipped = plan_city(
+            data, city, folders, to=to, template_name=template_name, templates=templates
+        )
+        letters = [PlannedLetter(job, letter_digest(inputs, job)) for job in jobs]
+        count = on_record[(name_key(city.name), city.state)]
+        plans.append(CityPlan(city, letters, skipped, count))
+    return PacketPlan(plans, inputs)
+
+
+# -- content hashes -----------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-able stand-in for values json cannot encode (dataclasses, paths, dates)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(str, value))
+    return str(value)
+
+
+def digest(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=_plain)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _file_digest(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def template_files_digest(folders: Iterable[Path]) -> str:
+    """Hash every file in the template folders: a template, whatever it extends or includes,
+    the layout and the stylesheet all live there, so any edit changes this hash."""
+    hasher = hashlib.sha256()
+    for folder in folders:
+        folder = Path(folder)
+        hasher.update(f"folder {folder.resolve()}\n".encode())
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if any(p.startswith(".") or p == "__pycache__" for p in relative.parts):
+                continue
+            if path.is_file():
+                hasher.update(f"file {relative.as_posix()} {_file_digest(path)}\n".encode())
+    return hasher.hexdigest()
+
+
+def inputs_digest(settings: PacketSettings) -> str:
+    """Hash what every letter shares: templates, style, sender, date, quotes, formats, version."""
+    style = settings.style
+    return digest(
+        __version__,
+        template_files_digest(settings.folders),
+        {
+            "stylesheet": _file_digest(style.stylesheet),
+            "reference_docx": _file_digest(style.reference_docx),
+            "letterhead": style.letterhead,
+        },
+        settings.sender.to_dict(),
+        settings.date.isoformat(),
+        [q.to_dict() for q in settings.quotes],
+        list(settings.formats),
+        settings.extras,
+    )
+
+
+def letter_digest(inputs: str, job: LetterJob) -> str:
+    """Hash one letter: the shared inputs, the official's record, the ties and the template."""
+    return digest(
+        inputs,
+        job.official.to_dict(),
+        [tie.to_dict() for tie in job.city.ties],
+        job.city.label,
+        job.template.to_dict(),
+        job.stem,
+    )
