@@ -323,7 +323,7 @@ def check_template(
         if info.tie_statuses and city.tie.status not in info.tie_statuses:
             continue
         for official in inputs.data.officials_of(city):
-            if official.stale or info.audience not in ("any", official.role):
+            if official.is_stale(inputs.date) or info.audience not in ("any", official.role):
                 continue
             who = f"{official.name}, {city.label}"
             try:

@@ -430,7 +430,7 @@ def letter(
     )
     folders, chosen_formats = inputs.folders, inputs.formats
     jobs, skipped = plan_city(
-        data, target, folders, to=to, official_name=official_name, template_name=template
+        data, target, folders, to=to, official_name=official_name, template_name=template, date=date
     )
     factory = LetterFactory(
         folders, chosen_formats, inputs.sender, date, data.quotes, inputs.extras, inputs.style

@@ -21,6 +21,7 @@ import yaml
 
 from advocacy.models import ROLES, Findings, Official, Problem
 from advocacy.states import state_code
+from advocacy.terms import read_terms, term_warnings
 from advocacy.text import name_key, slugify
 
 CONTACT_SUFFIXES = (".csv", ".yaml", ".yml", ".json")
@@ -30,6 +31,7 @@ CONTACT_SUFFIXES = (".csv", ".yaml", ".yml", ".json")
 COLUMNS = (
     "id", "name", "role", "city", "state", "title", "district", "email", "phone", "address",
     "given_name", "family_name", "honorific", "email_derived", "source", "as_of", "stale", "note",
+    "term_start", "term_end", "elected", "next_election",
 )  # fmt: skip
 REQUIRED = ("name", "role", "city", "state")
 ALIASES = {
@@ -444,7 +446,10 @@ def _check_row(
 
     stale = _flag(values.get("stale", ""), "stale", problem)
     email_derived = _flag(values.get("email_derived", ""), "email_derived", problem)
-    if stale:
+    terms = read_terms(values, problem)
+    if terms and any(terms.values()):
+        term_warnings(terms, as_of, today, bool(stale), problem)
+    elif stale:
         problem(
             "warning",
             f"{values.get('name')} is marked stale: {values.get('note') or 'not current'}",
@@ -476,6 +481,10 @@ def _check_row(
         stale=bool(stale),
         note=values.get("note") or None,
         origin=f"{shown}:{row.line}",
+        term_start=terms["term_start"] if terms else None,
+        term_end=terms["term_end"] if terms else None,
+        elected=terms["elected"] if terms else None,
+        next_election=terms["next_election"] if terms else None,
     )
 
 

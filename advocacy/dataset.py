@@ -20,7 +20,7 @@ import yaml
 
 from advocacy.contacts import SAFE_LOADER, ContactLoad, load_contacts
 from advocacy.exceptions import DataError, LookupFailed
-from advocacy.models import TIE_STATUSES, WORDINGS, Official, Problem, Quote, Tie
+from advocacy.models import DECIDERS, TIE_STATUSES, WORDINGS, Official, Problem, Quote, Tie
 from advocacy.states import STATES, state_code
 from advocacy.text import name_key, slugify
 
@@ -153,6 +153,7 @@ def embedded_ties() -> tuple[Tie, ...]:
         _require(record, required, where, index)
         if record["status"] not in TIE_STATUSES:
             raise DataError(f"record {index}: unknown status {record['status']!r}", where)
+        decided_by, decision_source = _decision(record, where, index)
         ties.append(
             Tie(
                 id=str(record["id"]),
@@ -168,9 +169,26 @@ def embedded_ties() -> tuple[Tie, ...]:
                 status_note=record.get("status_note"),
                 sources=_strings(record.get("sources")) or (str(record["source"]),),
                 confidence=record.get("confidence"),
+                decided_by=decided_by,
+                decision_source=decision_source,
             )
         )
     return tuple(ties)
+
+
+def _decision(record: dict[str, Any], where: str, index: int) -> tuple[str, str | None]:
+    """Who decided the tie's status, and the page that shows it (absent: "unknown", None)."""
+    decided_by = str(record.get("decided_by") or "unknown")
+    if decided_by not in DECIDERS:
+        raise DataError(
+            f"record {index}: decided_by {decided_by!r} is not one of {', '.join(DECIDERS)}", where
+        )
+    source = record.get("decision_source")
+    if source is not None and not str(source).startswith(("https://", "http://")):
+        raise DataError(f"record {index}: decision_source {source!r} is not an http(s) URL", where)
+    if decided_by != "unknown" and not source:
+        raise DataError(f"record {index}: decided_by {decided_by} needs a decision_source", where)
+    return decided_by, str(source) if source else None
 
 
 @cache

@@ -113,13 +113,16 @@ def plan_city(
     official_name: str | None = None,
     template_name: str | None = None,
     templates: dict[str, TemplateInfo] | None = None,
+    date: dt.date | None = None,
 ) -> tuple[list[LetterJob], list[Skipped]]:
     """Choose the officials of ``city`` and the template for each; report who is skipped.
 
     ``templates`` caches the templates looked up by name, e.g. across the cities of a packet
-    (finding one reads every template's metadata).
+    (finding one reads every template's metadata). ``date`` is the letters' date (default
+    today): an official whose term has ended by then, or not yet begun, gets no letter.
     """
     found = {} if templates is None else templates
+    date = date or dt.date.today()
 
     def template(name: str) -> TemplateInfo:
         if name not in found:
@@ -135,7 +138,11 @@ def plan_city(
     skipped: list[Skipped] = []
     stems: set[str] = set()
     for official in officials:
-        if official.stale:
+        absent = official.out_of_office(date)
+        if absent:
+            skipped.append(Skipped(official, absent))
+            continue
+        if official.is_stale(date):
             skipped.append(Skipped(official, f"record is stale: {official.note or 'not current'}"))
             continue
         if not official.email and not official.address:

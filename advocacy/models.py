@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 TIE_STATUSES = ("kept", "dormant", "suspended", "terminated", "unknown")
+#: Who took the decision a tie's status records. ``city`` is an act of the city government that
+#: is not the council's or the mayor's alone (a city manager, the administration).
+DECIDERS = ("city", "council", "mayor", "nonprofit", "unknown")
+#: The deciders that are the city itself: only these let a letter thank the city for a decision.
+CITY_DECIDERS = ("city", "council", "mayor")
+#: The dates that describe an official's term, each 'YYYY-MM-DD' or None.
+TERM_FIELDS = ("term_start", "term_end", "elected", "next_election")
 ROLES = ("mayor", "council_member")
 WORDINGS = ("official", "ukrinform", "interfax", "spoken")
 
@@ -27,10 +35,17 @@ class Tie:
     status_note: str | None = None
     sources: tuple[str, ...] = ()
     confidence: str | None = None
+    decided_by: str = "unknown"
+    decision_source: str | None = None
 
     @property
     def city_key(self) -> tuple[str, str]:
         return (self.us_city, self.state)
+
+    @property
+    def decided_by_city(self) -> bool:
+        """True when the city itself (its government, council or mayor) took the decision."""
+        return self.decided_by in CITY_DECIDERS
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -61,11 +76,38 @@ class Official:
     as_of: str | None = None
     stale: bool = False
     note: str | None = None
+    term_start: str | None = None
+    term_end: str | None = None
+    elected: str | None = None
+    next_election: str | None = None
     origin: str = field(default="", compare=False)
 
     @property
     def city_key(self) -> tuple[str, str]:
         return (self.city, self.state)
+
+    @property
+    def has_term_facts(self) -> bool:
+        """True when any term date is known; then ``stale`` is derived from them, not the flag."""
+        return any(getattr(self, name) for name in TERM_FIELDS)
+
+    def out_of_office(self, on: dt.date) -> str | None:
+        """Why this official holds no office on ``on`` ("term ended 2026-11-16"), else None.
+
+        ``term_end`` is the last day in office: a letter dated on it is still written, one
+        dated the day after is not. ``term_start`` is the first day in office.
+        """
+        if self.term_end and dt.date.fromisoformat(self.term_end) < on:
+            return f"term ended {self.term_end}"
+        if self.term_start and dt.date.fromisoformat(self.term_start) > on:
+            return f"term starts {self.term_start}"
+        return None
+
+    def is_stale(self, on: dt.date) -> bool:
+        """Out of date on ``on``: from the term dates where known, else the explicit flag."""
+        if self.has_term_facts:
+            return self.out_of_office(on) is not None
+        return self.stale
 
     @property
     def display_title(self) -> str:
