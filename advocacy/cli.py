@@ -163,14 +163,27 @@ def officials(state: State, city: str | None, role: str | None, as_json: bool) -
     if as_json:
         _emit_json([o.to_dict() for o in found])
         return
+    today = dt.date.today()
     rows = []
     for o in found:
         email = (o.email or "") + (" (derived)" if o.email_derived else "")
-        name = o.name + (" [STALE]" if o.stale else "")
-        rows.append(
-            [f"{o.city}, {o.state}", name, o.display_title, o.district or "", email, o.as_of or ""]
+        absent = o.out_of_office(today)
+        name = o.name + (
+            f" [{absent.upper()}]" if absent else " [STALE]" if o.is_stale(today) else ""
         )
-    click.echo(_table(rows, ["city", "name", "title", "district", "email", "as of"]))
+        term = f"{o.term_start or '?'} to {o.term_end or '?'}" if o.term_start or o.term_end else ""
+        rows.append(
+            [
+                f"{o.city}, {o.state}",
+                name,
+                o.display_title,
+                o.district or "",
+                email,
+                term,
+                o.as_of or "",
+            ]
+        )
+    click.echo(_table(rows, ["city", "name", "title", "district", "email", "term", "as of"]))
     click.echo(f"\n{len(found)} officials")
 
 
@@ -197,6 +210,15 @@ def quotes(as_json: bool) -> None:
     click.echo(f"{len(found)} quotes")
 
 
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
 @cli.group(cls=AdvocacyGroup)
 def contacts() -> None:
     """Check contact data: the embedded data set or your own files."""
@@ -208,14 +230,26 @@ def contacts() -> None:
 @click.option(
     "--deliverability", is_flag=True, help="Also look up each email domain in DNS (network)."
 )
+@click.option(
+    "--as-of",
+    "--date",
+    "as_of",
+    callback=_parse_date,
+    help="Check the records for this day, YYYY-MM-DD, e.g. the letters' date (default: today).",
+)
 @click.pass_context
 def contacts_check(
-    ctx: click.Context, paths: tuple[Path, ...], as_json: bool, deliverability: bool
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    as_json: bool,
+    deliverability: bool,
+    as_of: dt.date,
 ) -> None:
     """Check contact files and report each problem as PATH:LINE: error|warning: MESSAGE.
 
     Without PATH, checks the embedded data set (or the files given with --contacts). Exits 1
-    when there are errors, 0 with warnings only.
+    when there are errors, 0 with warnings only. Warns about terms that have ended, or end
+    within 60 days of --as-of, and seats whose election was held after a record's as_of.
 
     \b
     Examples:
@@ -229,9 +263,9 @@ def contacts_check(
     state = ctx.find_object(State)
     targets = list(paths) or list(state.contacts if state else ())
     if targets:
-        result = load_contacts(targets, deliverability=deliverability)
+        result = load_contacts(targets, today=as_of, deliverability=deliverability)
     else:
-        result = embedded_officials_load()
+        result = embedded_officials_load(as_of)
     if as_json:
         _emit_json(
             {
@@ -251,15 +285,6 @@ def contacts_check(
         )
     if result.errors:
         ctx.exit(1)
-
-
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
 def _sender(state: State, path: Path | None) -> Any:

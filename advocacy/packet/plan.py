@@ -116,7 +116,13 @@ def plan_packet(
     templates: dict[str, TemplateInfo] = {}  # looked up once for all cities
     for city in cities:
         jobs, skipped = plan_city(
-            data, city, folders, to=to, template_name=template_name, templates=templates
+            data,
+            city,
+            folders,
+            to=to,
+            template_name=template_name,
+            templates=templates,
+            date=settings.date,
         )
         letters = [PlannedLetter(job, letter_digest(inputs, job)) for job in jobs]
         count = on_record[(name_key(city.name), city.state)]
