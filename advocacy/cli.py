@@ -504,6 +504,10 @@ from advocacy.cli_packet import packet  # noqa: E402
 
 cli.add_command(packet)
 
+from advocacy.cli_site import site  # noqa: E402
+
+cli.add_command(site)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

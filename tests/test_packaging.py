@@ -31,3 +31,13 @@ def test_package_data_patterns_cover_the_data_and_template_files():
             if path.name == "__init__.py" or path.name.startswith(".") or path.is_dir():
                 continue
             assert any(path.match(p) for p in patterns[package]), f"{path} is not installed"
+
+
+def test_package_data_patterns_cover_the_action_pages_assets():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["advocacy.site"]
+    assets = sorted((ROOT / "advocacy" / "site" / "assets").iterdir())
+    assert {p.name for p in assets} == {"page.html.j2", "page.js", "page.css", "print.css"}
+    for path in assets:
+        relative = path.relative_to(ROOT / "advocacy" / "site")
+        assert any(relative.match(p) for p in patterns), f"{path} is not installed"

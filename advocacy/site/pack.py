@@ -1,0 +1,129 @@
+"""Pack the page's letters into compact JSON: every string and paragraph stored once.
+
+Letters to the officials of one city share most paragraphs, and the variants of one letter
+differ in a sentence or two, so the page keeps a table of distinct strings and one of distinct
+paragraphs, and a letter is a list of indices into them. The layout (read by ``page.js``):
+
+``strings``     distinct strings
+``paragraphs``  distinct paragraphs, ``[kind, parts(, items)]``; a part is a string index, or a
+                note number as ``-number``
+``quotes``      ``[citation, url]`` of each cited passage
+``cities``      ``{label, key, name, state, russian, status, source, districts, officials}``;
+                an official is ``{name, title, district, role, email, template, letters}``, its
+                letters by variant
+a letter        ``[subject, salutation, [paragraph], [appendix paragraph], closing,
+                [[number, quote]], [short paragraph], [[number, quote]], [sender line],
+                [recipient line], [signature line], signature block]``
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from advocacy.models import Quote
+from advocacy.site.letters import CityLetters, SiteLetter
+from advocacy.text import name_key
+
+
+class Tables:
+    """Distinct strings, paragraphs and quotes, each numbered in order of first use."""
+
+    def __init__(self, quotes: Sequence[Quote]):
+        self.strings: dict[str, int] = {}
+        self.paragraphs: dict[str, int] = {}
+        self.paragraph_list: list[Any] = []
+        self.by_quote_id = {q.id: q for q in quotes}
+        self.quotes: dict[str, int] = {}
+
+    def string(self, text: str) -> int:
+        return self.strings.setdefault(text, len(self.strings))
+
+    def _parts(self, parts: list[Any]) -> list[int]:
+        return [self.string(p) if isinstance(p, str) else -p for p in parts]
+
+    def paragraph(self, record: list[Any]) -> int:
+        packed: list[Any] = [record[0], self._parts(record[1])]
+        if len(record) > 2:
+            packed.append([self._parts(item) for item in record[2]])
+        key = json.dumps(packed)
+        if key not in self.paragraphs:
+            self.paragraphs[key] = len(self.paragraph_list)
+            self.paragraph_list.append(packed)
+        return self.paragraphs[key]
+
+    def notes(self, notes: list[list[Any]]) -> list[list[int]]:
+        return [[number, self.quotes.setdefault(qid, len(self.quotes))] for number, qid in notes]
+
+    def letter(self, letter: SiteLetter) -> list[Any]:
+        r = letter.record()
+        return [
+            self.string(r["subject"]),
+            self.string(r["salutation"]),
+            [self.paragraph(p) for p in r["paragraphs"]],
+            [self.paragraph(p) for p in r["appendix"]],
+            self.string(r["closing"]),
+            self.notes(r["notes"]),
+            [self.paragraph(p) for p in r["short"]],
+            self.notes(r["short_notes"]),
+            [self.string(s) for s in r["sender_lines"]],
+            [self.string(s) for s in r["recipient_lines"]],
+            [self.string(s) for s in r["signature_lines"]],
+            self.string(r["signature_block"]),
+        ]
+
+    def quote_list(self) -> list[list[str]]:
+        ordered = sorted(self.quotes.items(), key=lambda item: item[1])
+        return [[self.by_quote_id[qid].citation(), self.by_quote_id[qid].url] for qid, _ in ordered]
+
+
+def city_record(tables: Tables, city: CityLetters) -> dict[str, Any]:
+    tie = city.city.tie
+    districts = sorted(
+        {o.official.district for o in city.officials if o.official.district},
+        key=lambda d: (not d.isdigit(), int(d) if d.isdigit() else 0, d),
+    )
+    return {
+        "label": city.city.label,
+        "key": name_key(city.city.name),
+        "name": city.city.name,
+        "state": city.city.state,
+        "russian": tie.russian_city,
+        "status": tie.status,
+        "source": tie.source,
+        "districts": districts,
+        "officials": [
+            {
+                "name": o.official.name,
+                "title": o.official.display_title,
+                "district": o.official.district if o.official.role == "council_member" else None,
+                "role": o.official.role,
+                "email": o.official.email,
+                "template": o.template.name,
+                "letters": {v: tables.letter(letter) for v, letter in o.letters.items()},
+            }
+            for o in city.officials
+        ],
+    }
+
+
+def pack(
+    cities: Sequence[CityLetters], quotes: Sequence[Quote], settings: dict[str, Any]
+) -> dict[str, Any]:
+    """The page's data: the tables, the cities, and ``settings`` (limits, notice, markers)."""
+    tables = Tables(quotes)
+    records = [city_record(tables, city) for city in cities]
+    return {
+        **settings,
+        "strings": list(tables.strings),
+        "paragraphs": tables.paragraph_list,
+        "quotes": tables.quote_list(),
+        "cities": records,
+    }
+
+
+def to_script_json(data: Any) -> str:
+    """JSON that is safe inside ``<script type="application/json">``: no ``<`` at all."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
