@@ -50,10 +50,12 @@ def page_parts(html: str) -> tuple[str, dict, list[str], list[str]]:
 
 
 def test_embedded_campaign_page_is_light_self_contained_and_locked_down(data, tmp_path):
-    result = build_site(data, select_cities(data), search_path(), tmp_path / "site", DATE)
+    cities = select_cities(data)
+    result = build_site(data, cities, search_path(), tmp_path / "site", DATE)
     html = result.path.read_text(encoding="utf-8")
     assert result.size == len(html.encode("utf-8")) < PAGE_BUDGET
-    assert result.cities == 50 and result.cities_with_letters >= 15 and result.officials >= 40
+    assert result.cities == len(cities) > 40
+    assert result.cities_with_letters >= 15 and result.officials >= 40
     policy, payload, scripts, styles = page_parts(html)
     assert "default-src 'none'" in policy and "connect-src 'none'" in policy
     assert "'unsafe-inline'" not in policy
