@@ -7,9 +7,7 @@ errors are left out, and every good row is still loaded. Values are kept exactly
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -19,8 +17,21 @@ from typing import Any
 
 import yaml
 
+from advocacy.exceptions import DataError
+from advocacy.inputs import (
+    MAX_DATA_BYTES,
+    SAFE_LOADER,  # noqa: F401 - dataset.py reads the embedded data with it from here
+    TextDateLoader,
+    check_json_shape,
+    check_yaml_shape,
+    kind_of,
+    read_input,
+    scalar_text,
+    text_problem,
+)
 from advocacy.models import ROLES, Findings, Official, Problem
 from advocacy.states import state_code
+from advocacy.tables import CsvTable, read_csv_table  # noqa: F401 - shared with signers.py
 from advocacy.terms import read_terms, term_warnings
 from advocacy.text import name_key, slugify
 
@@ -102,14 +113,18 @@ def load_contacts(
     deliverability: bool = False,
     strict: bool = False,
     display_names: dict[Path, str] | None = None,
+    trusted: bool = False,
 ) -> ContactLoad:
-    """Read and check every contact file; ``strict`` also requires ``source`` and ``as_of``."""
+    """Read and check every contact file; ``strict`` also requires ``source`` and ``as_of``.
+
+    ``trusted`` (the embedded data set) skips the check of YAML nesting and aliases.
+    """
     today = today or dt.date.today()
     result = ContactLoad()
     seen: dict[tuple[str, ...], tuple[str, int]] = {}
     for path in expand_paths(paths):
         shown = (display_names or {}).get(path, str(path))
-        for row in _read_rows(path, shown, result.problems):
+        for row in _read_rows(path, shown, result.problems, trusted):
             official = _check_row(row, shown, today, deliverability, strict)
             result.problems.extend(row.problems)
             if official is None:
@@ -132,11 +147,13 @@ def load_contacts(
 # -- reading ---------------------------------------------------------------------------------
 
 
-def _read_rows(path: Path, shown: str, problems: list[Problem]) -> Iterator[_Row]:
+def _read_rows(
+    path: Path, shown: str, problems: list[Problem], trusted: bool = False
+) -> Iterator[_Row]:
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        problems.append(Problem(shown, None, "error", f"cannot read file: {err.strerror or err}"))
+        raw = read_input(path, MAX_DATA_BYTES)
+    except DataError as err:
+        problems.append(Problem(shown, err.line, "error", err.reason))
         return
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -144,6 +161,14 @@ def _read_rows(path: Path, shown: str, problems: list[Problem]) -> Iterator[_Row
     elif suffix in (".yaml", ".yml", ".json"):
         text = _decode_strict(raw, shown, problems)
         if text is None:
+            return
+        try:
+            if suffix == ".json":
+                check_json_shape(text, shown)
+            elif not trusted:
+                check_yaml_shape(text, shown)
+        except DataError as err:
+            problems.append(Problem(shown, err.line, "error", err.reason))
             return
         reader = _read_json if suffix == ".json" else _read_yaml
         yield from reader(text, shown, problems)
@@ -169,54 +194,6 @@ def normalise_header(name: str, aliases: dict[str, str] = ALIASES) -> str:
     """A column name as a key: "E-mail Address" -> "email_address", then its alias."""
     key = re.sub(r"[^a-z0-9]+", "_", (name or "").strip().lower()).strip("_")
     return aliases.get(key, key)
-
-
-@dataclass
-class CsvTable:
-    """A CSV file as spreadsheets export it: its header, then its non-blank rows with lines."""
-
-    header: list[str]
-    rows: Iterator[tuple[int, list[str]]]
-
-
-def read_csv_table(raw: bytes, shown: str, problems: list[Problem]) -> CsvTable | None:
-    """Decode and split a CSV file; None (and a problem) when it has no readable header.
-
-    The byte-order mark Excel writes is skipped and the delimiter (comma or semicolon) is
-    taken from the header line. Bytes that are not UTF-8 are kept as surrogates, so only the
-    rows holding them are rejected (the caller checks). A malformed row is reported with its
-    line and skipped; each row comes with the line it starts on.
-    """
-    text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
-    if not text.strip():
-        problems.append(Problem(shown, None, "error", "file is empty"))
-        return None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    csv.field_size_limit(64 * 1024 * 1024)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    try:
-        header = next(reader)
-    except (csv.Error, StopIteration) as err:
-        problems.append(Problem(shown, 1, "error", f"cannot read the header: {err}"))
-        return None
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        line = reader.line_num + 1
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as err:
-                problems.append(Problem(shown, line, "error", f"malformed CSV: {err}"))
-                line = reader.line_num + 1
-                continue
-            start, line = line, reader.line_num + 1
-            if any(cell.strip() for cell in cells):  # blank lines are skipped
-                yield start, cells
-
-    return CsvTable(header, rows())
 
 
 def _read_csv(raw: bytes, shown: str, problems: list[Problem]) -> Iterator[_Row]:
@@ -256,12 +233,8 @@ def _read_csv(raw: bytes, shown: str, problems: list[Problem]) -> Iterator[_Row]
         yield row
 
 
-#: PyYAML's safe loader, in C (LibYAML) when PyYAML was built with it: ten times faster.
-SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _LineLoader(SAFE_LOADER):  # type: ignore[misc,valid-type]  # chosen at import
-    """A safe YAML loader that remembers the line of every mapping."""
+class _LineLoader(TextDateLoader):  # type: ignore[misc,valid-type]  # chosen at import
+    """A safe YAML loader that remembers the line of every mapping; dates stay text."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -290,6 +263,9 @@ def _read_yaml(text: str, shown: str, problems: list[Problem]) -> Iterator[_Row]
         reason = getattr(err, "problem", None) or str(err).splitlines()[0]
         problems.append(Problem(shown, line, "error", f"invalid YAML: {reason}"))
         return
+    except (ValueError, TypeError, RecursionError) as err:  # a value no constructor takes
+        problems.append(Problem(shown, None, "error", f"invalid YAML: {err}"))
+        return
     yield from _rows_from_records(document, shown, problems, default_line=1)
 
 
@@ -298,6 +274,9 @@ def _read_json(text: str, shown: str, problems: list[Problem]) -> Iterator[_Row]
         document = json.loads(text)
     except json.JSONDecodeError as err:
         problems.append(Problem(shown, err.lineno, "error", f"invalid JSON: {err.msg}"))
+        return
+    except RecursionError:  # check_json_shape stops this first; kept as a last guard
+        problems.append(Problem(shown, None, "error", "invalid JSON: nested too deeply"))
         return
     records = _records_of(document)
     if records is not None:
@@ -361,14 +340,20 @@ def _rows_from_records(
 # -- checking --------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value).strip()
+def _value_text(column: str, value: Any) -> tuple[str, str | None]:
+    """A field as text, or why it cannot be one (a YAML/JSON list or mapping where text goes).
+
+    ``address`` may be a list of lines; every other field must be a single value.
+    """
+    if column == "address" and isinstance(value, list):
+        lines = [scalar_text(line) for line in value]
+        if all(line is not None for line in lines):
+            return "\n".join(line for line in lines if line), None
+        return "", "address: expected text lines, found a list holding a list or mapping"
+    text = scalar_text(value)
+    if text is None:
+        return "", f"{column}: expected text, found {kind_of(value)}"
+    return text, None
 
 
 def _normalise_role(value: str) -> str | None:
@@ -393,13 +378,19 @@ def _check_row(
     def problem(severity: str, message: str) -> None:
         row.problems.append(Problem(shown, row.line, severity, message))
 
-    values = {key: _text(value) for key, value in row.values.items()}
+    values: dict[str, str] = {}
+    for column, raw in row.values.items():
+        text, wrong = _value_text(column, raw)
+        if wrong is None:
+            wrong = text_problem(text)
+            wrong = f"{column}: {wrong}" if wrong else None
+        if wrong is not None:
+            problem("error", wrong)
+            return None
+        values[column] = text
     errors_before = sum(1 for p in row.problems if p.severity == "error")
 
     for column, value in values.items():
-        if any("\udc80" <= ch <= "\udcff" for ch in value):
-            problem("error", f"{column}: contains bytes that are not UTF-8; save the file as UTF-8")
-            return None
         if len(value) > MAX_FIELD:
             problem(
                 "error", f"{column}: value is {len(value):,} characters long (limit {MAX_FIELD:,})"

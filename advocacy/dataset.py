@@ -101,7 +101,8 @@ class DataSet:
 
 def _official_order(official: Official) -> tuple[Any, ...]:
     district = official.district or ""
-    number = int(district) if district.isdigit() else 10_000
+    # ASCII digits only: "²" and "३" are digits to str.isdigit() but not to int()
+    number = int(district) if district.isascii() and district.isdigit() else 10_000
     return (official.role != "mayor", number, district, official.name)
 
 

@@ -12,6 +12,7 @@ name overrides it; ``{% extends "builtin:mayor.j2" %}`` always reaches the built
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,9 +23,20 @@ from typing import Any
 
 import jinja2
 import yaml
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 
-from advocacy.exceptions import TemplateFailed
+from advocacy.exceptions import DataError, TemplateFailed
+from advocacy.inputs import (
+    MAX_TEXT_BYTES,
+    SAFE_LOADER,
+    TextDateLoader,
+    check_yaml_shape,
+    kind_of,
+    read_input_text,
+    text_problem,
+)
+from advocacy.models import TIE_STATUSES
 
 #: Characters the letter engine uses as markers; they are removed from every data value.
 MARK_FIRST, MARK_LAST = "\ue000", "\ue01f"
@@ -72,19 +84,48 @@ def search_path(templates_dir: Path | None = None, workspace: Path | None = None
 
 
 class _Loader(jinja2.BaseLoader):
-    """Look a template up along the search path; ``builtin:NAME`` reaches the built-in."""
+    """Look a template up along the search path; ``builtin:NAME`` reaches the built-in.
+
+    Files are read with :func:`read_template_source`: a FIFO or a device named like a
+    template is an error, not a hang, and no template is larger than ``MAX_TEMPLATE_BYTES``.
+    """
 
     def __init__(self, folders: list[Path]):
         self.folders = folders
-        self.builtin = jinja2.FileSystemLoader(str(builtin_dir()))
+        self.builtin = builtin_dir()
         self.user = jinja2.FileSystemLoader([str(f) for f in folders])
 
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str | None, Callable[[], bool] | None]:
         if template.startswith(BUILTIN_PREFIX):
-            return self.builtin.get_source(environment, template[len(BUILTIN_PREFIX) :])
-        return self.user.get_source(environment, template)
+            return self._find([self.builtin], template[len(BUILTIN_PREFIX) :])
+        return self._find(self.folders, template)
+
+    @staticmethod
+    def _find(
+        folders: list[Path], template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        pieces = split_template_path(template)
+        for folder in folders:
+            path = Path(folder).joinpath(*pieces)
+            if not os.path.lexists(path) or path.is_dir():
+                continue
+            source = read_template_source(path)
+            filename = os.path.normpath(path)
+            try:
+                mtime = os.path.getmtime(filename)
+            except OSError:
+                mtime = 0.0
+
+            def uptodate(filename: str = filename, mtime: float = mtime) -> bool:
+                try:
+                    return os.path.getmtime(filename) == mtime
+                except OSError:
+                    return False
+
+            return source, filename, uptodate
+        raise jinja2.TemplateNotFound(template)
 
     def list_templates(self) -> list[str]:
         return sorted(set(self.user.list_templates()))
@@ -149,52 +190,105 @@ _META = re.compile(r"\A\s*\{#-?\s*meta\b(?P<body>.*?)-?#\}", re.DOTALL)
 AUDIENCES = ("mayor", "council_member", "any")
 
 
-def read_meta(path: Path, origin: str) -> TemplateInfo:
-    """Read a template's metadata block; a template without one gets defaults."""
-    name = path.name.removesuffix(TEMPLATE_SUFFIX)
+#: The largest template file read (a template is text written by hand).
+MAX_TEMPLATE_BYTES = MAX_TEXT_BYTES
+#: Bounds of the numbers in the metadata (a letter of more words would not be read).
+MAX_META_NUMBER = 100_000
+
+
+def read_template_source(path: Path) -> str:
+    """A template's text: a regular UTF-8 file of at most ``MAX_TEMPLATE_BYTES``."""
     try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise TemplateFailed(f"cannot read template: {err}", str(path)) from err
+        return read_input_text(path, MAX_TEMPLATE_BYTES, "template")
+    except DataError as err:
+        raise TemplateFailed(err.reason, str(path), err.line) from err
+
+
+def read_meta(path: Path, origin: str) -> TemplateInfo:
+    """Read a template's metadata block; a template without one gets defaults.
+
+    Every value is checked for its type and range; an error names the template and the line
+    of the key (``max_words: abc`` is "templates/x.j2:4: max_words: expected a whole number").
+    """
+    name = path.name.removesuffix(TEMPLATE_SUFFIX)
+    source = read_template_source(path)
     match = _META.match(source)
     if not match:
         return TemplateInfo(name=name, path=path, origin=origin)
+    first = source[: match.start("body")].count("\n")  # lines before the metadata's first
+    body = match.group("body")
     try:
-        meta = yaml.safe_load(match.group("body")) or {}
+        check_yaml_shape(body, str(path), depth=4, aliases=0)
+        meta = yaml.load(body, Loader=TextDateLoader) or {}  # noqa: S506 - a SafeLoader
+        node = yaml.compose(body, Loader=SAFE_LOADER)
+    except DataError as err:
+        line = first + (err.line or 1)
+        raise TemplateFailed(f"invalid metadata: {err.reason}", str(path), line) from err
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
-        line = source[: match.start("body")].count("\n") + (mark.line + 1 if mark else 1)
+        line = first + (mark.line + 1 if mark else 1)
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]  # one line
         raise TemplateFailed(f"invalid metadata: {problem}", str(path), line) from err
     if not isinstance(meta, dict):
         raise TemplateFailed("metadata must be a mapping of name: value", str(path), 1)
-    audience = str(meta.get("audience", "any"))
+    lines = {}
+    if isinstance(node, yaml.MappingNode):
+        lines = {str(key.value): first + key.start_mark.line + 1 for key, _ in node.value}
+
+    def wrong(key: str, message: str) -> TemplateFailed:
+        return TemplateFailed(f"{key}: {message}", str(path), lines.get(key, 1))
+
+    def text(key: str, default: str) -> str:
+        value = meta.get(key, default)
+        if value is None:
+            return default
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise wrong(key, f"expected text, found {kind_of(value)}")
+        problem = text_problem(str(value))
+        if problem:
+            raise wrong(key, problem)
+        return str(value)
+
+    def number(key: str, whole: bool) -> Any:
+        value = meta.get(key)
+        if value is None or value == "":
+            return None
+        kind = "a whole number" if whole else "a number"
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+            raise wrong(key, f"expected {kind}, found {kind_of(value)}")
+        if not 0 < value <= MAX_META_NUMBER:
+            raise wrong(key, f"expected {kind} from 1 to {MAX_META_NUMBER:,}, found {value}")
+        return value
+
+    audience = text("audience", "any")
     if audience not in AUDIENCES:
-        raise TemplateFailed(
-            f"unknown audience {audience!r} (use {', '.join(AUDIENCES)})", str(path), 1
+        raise wrong("audience", f"{audience!r} is unknown (use {', '.join(AUDIENCES)})")
+    statuses = meta.get("tie_status")
+    if statuses is None or statuses == "":
+        statuses = []
+    elif isinstance(statuses, str):
+        statuses = [statuses]
+    if not isinstance(statuses, list) or not all(isinstance(v, str) for v in statuses):
+        raise wrong("tie_status", f"expected a status or a list of them, found {kind_of(statuses)}")
+    unknown = [v for v in statuses if v not in TIE_STATUSES]
+    if unknown:
+        raise wrong(
+            "tie_status",
+            f"{unknown[0]!r} is unknown (use {', '.join(TIE_STATUSES)})",
         )
+    max_minutes = number("max_minutes", whole=False)
     return TemplateInfo(
         name=name,
         path=path,
         origin=origin,
-        description=str(meta.get("description", "")),
+        description=text("description", ""),
         audience=audience,
-        kind=str(meta.get("kind", "letter")),
-        max_words=_int_or_none(meta.get("max_words")),
-        words_per_minute=_int_or_none(meta.get("words_per_minute")),
-        max_minutes=float(meta["max_minutes"]) if meta.get("max_minutes") else None,
-        tie_statuses=_strings(meta.get("tie_status")),
+        kind=text("kind", "letter"),
+        max_words=number("max_words", whole=True),
+        words_per_minute=number("words_per_minute", whole=True),
+        max_minutes=float(max_minutes) if max_minutes else None,
+        tie_statuses=tuple(statuses),
     )
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return (str(value),) if isinstance(value, str) else tuple(str(v) for v in value)
-
-
-def _int_or_none(value: Any) -> int | None:
-    return int(value) if value not in (None, "") else None
 
 
 def scan_templates(

@@ -205,7 +205,7 @@ def test_check_reports_errors_with_file_and_line(tmp_path: Path) -> None:
         "templates/placeholder.j2:6: error: placeholder [describe the ask here] would be sent "
         "as written (letter to Matt Mahan, San Jose, CA)"
     ) in out
-    assert "templates/meta.j2:1: error: unknown audience 'mayors'" in out
+    assert "templates/meta.j2:2: error: audience: 'mayors' is unknown" in out
     assert "builtin:mayor.j2" in out  # the built-ins are checked too, and pass
     assert "Traceback" not in out
 
