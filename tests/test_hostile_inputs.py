@@ -203,8 +203,8 @@ def test_control_bidi_and_invisible_text_rejected_with_the_row(tmp_path):
     result = load(path)
     assert [o.name for o in result.officials] == ["Matt Mahan"]
     found = messages(result)
-    assert f"{path}:2: error: name: contains the control character U+0000 at position 4" in (
-        found[0]
+    assert (
+        f"{path}:2: error: name: contains the control character U+0000 at position 4" in (found[0])
     )
     assert f"{path}:3: error: name: contains the control character U+001B" in found[1]
     assert f"{path}:4: error: name: contains a bidirectional control (U+202E" in found[2]
