@@ -53,10 +53,9 @@ def data():
 
 @pytest.fixture(scope="module")
 def page(data, tmp_path_factory):
-    """The page for three cities, built with today's date (the page dates letters today)."""
+    """The embedded campaign's page, built with today's date (the page dates letters today)."""
     out = tmp_path_factory.mktemp("site")
-    cities = select_cities(data, ["San Jose, CA", "Portland, OR", "Chicago"])
-    return build_site(data, cities, search_path(), out, dt.date.today()).path
+    return build_site(data, select_cities(data), search_path(), out, dt.date.today()).path
 
 
 @pytest.fixture(scope="module")

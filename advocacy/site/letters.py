@@ -203,7 +203,12 @@ class SiteComposer:
     def city(self, data: DataSet, city: City, template_name: str | None) -> CityLetters:
         templates: dict[str, TemplateInfo] = {}
         jobs, skipped = plan_city(
-            data, city, self.folders, template_name=template_name, templates=templates
+            data,
+            city,
+            self.folders,
+            template_name=template_name,
+            templates=templates,
+            date=self.date,
         )
         officials = []
         for job in jobs:
