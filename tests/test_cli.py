@@ -60,8 +60,8 @@ def test_officials_for_a_city():
     result = CliRunner().invoke(cli, ["officials", "--city", "San José, CA", "--json"])
     data = json.loads(result.stdout)
     assert len(data) == 11 and data[0]["role"] == "mayor"
-    result = CliRunner().invoke(cli, ["officials", "--city", "Des Moines"])
-    assert "[STALE]" in result.output
+    result = CliRunner().invoke(cli, ["officials", "--city", "Tallahassee"])
+    assert "[TERM ENDED 2026-11-16]" in result.output
 
 
 def test_quotes_listing():

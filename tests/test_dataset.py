@@ -31,7 +31,7 @@ def test_ties_cover_the_research_table():
     assert pairs[("Jacksonville", "Murmansk")].status == "dormant"
 
 
-def test_officials_mayors_councils_and_stale_records():
+def test_officials_mayors_councils_and_terms():
     data = load_dataset()
     mayors = [o for o in data.officials if o.role == "mayor"]
     assert len(mayors) >= 20
@@ -42,8 +42,15 @@ def test_officials_mayors_councils_and_stale_records():
     assert by_city["San Jose"] == {str(n) for n in range(1, 11)}
     assert by_city["San Diego"] == {str(n) for n in range(1, 10)}
     assert sum(1 for o in data.officials if o.city == "Portland" and o.role != "mayor") == 12
-    stale = {o.city for o in data.officials if o.stale}
-    assert {"Des Moines", "Charlotte"} <= stale
+    # the audit of 2026-11-28: term facts, not stale flags, say who is out of office
+    assert not [o for o in data.officials if o.stale]
+    mayor = {o.city: o for o in mayors}
+    assert mayor["Des Moines"].name == "Connie Boesen"
+    assert mayor["Des Moines"].term_start == "2024-01-02"
+    assert mayor["Charlotte"].elected == "2025-11-04"
+    assert mayor["Tallahassee"].term_end == "2026-11-16"
+    foley = next(o for o in data.officials if o.name == "Pam Foley")
+    assert (foley.term_end, foley.next_election) == ("2026-12-31", "2026-06-02")
     derived = [o for o in data.officials if o.email_derived]
     assert derived and all(o.email and o.email.startswith("district") for o in derived)
 

@@ -30,9 +30,13 @@ HOSTILE = (
 )
 
 
-def run(*args: str, contacts: Path | None = None):
+def run(*args: str, contacts: Path | None = None, date: str = "2026-11-23"):
     base = ["--contacts", str(contacts)] if contacts else []
-    return CliRunner().invoke(cli, [*base, "letter", *args, "--date", "2026-11-23"])
+    return CliRunner().invoke(cli, [*base, "letter", *args, "--date", date])
+
+
+# Tallahassee's mayor John E. Dailey is in office until 2026-11-16 (embedded term_end).
+BEFORE_DAILEY_LEAVES = "2026-11-13"
 
 
 @pytest.fixture
@@ -48,16 +52,24 @@ def mailto_of(manifest: Path, name: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("city", "stem", "name"),
+    ("city", "stem", "name", "date"),
     [
-        ("San Jose, CA", "matt-mahan", "Matt Mahan"),
-        ("Chicago", "brandon-johnson", "Brandon Johnson"),
-        ("Tallahassee", "john-e-dailey", "John E. Dailey"),
+        ("San Jose, CA", "matt-mahan", "Matt Mahan", "2026-11-23"),
+        ("Chicago", "brandon-johnson", "Brandon Johnson", "2026-11-23"),
+        ("Tallahassee", "john-e-dailey", "John E. Dailey", BEFORE_DAILEY_LEAVES),
     ],
 )
-def test_golden_text_eml_mailto(tmp_path, sender, city, stem, name):
+def test_golden_text_eml_mailto(tmp_path, sender, city, stem, name, date):
     result = run(
-        "--city", city, "--to", "mayor", "--format", "txt,eml,mailto", "--sender", str(sender)
+        "--city",
+        city,
+        "--to",
+        "mayor",
+        "--format",
+        "txt,eml,mailto",
+        "--sender",
+        str(sender),
+        date=date,
     )
     assert result.exit_code == 0, result.output
     folder = next((tmp_path / "out").iterdir())
@@ -69,7 +81,15 @@ def test_golden_text_eml_mailto(tmp_path, sender, city, stem, name):
 def test_letters_fit_the_status_and_the_city(tmp_path, sender):
     run("--city", "San Jose", "--to", "mayor", "--format", "txt", "--sender", str(sender))
     run("--city", "Portland, OR", "--to", "mayor", "--format", "txt", "--sender", str(sender))
-    run("--city", "Tallahassee", "--format", "txt", "--sender", str(sender))
+    run(
+        "--city",
+        "Tallahassee",
+        "--format",
+        "txt",
+        "--sender",
+        str(sender),
+        date=BEFORE_DAILEY_LEAVES,
+    )
     san_jose = (tmp_path / "out/san-jose-ca/matt-mahan.txt").read_text(encoding="utf-8")
     assert "Yekaterinburg, which, by the way, is still twinned with the city of San Jose" in (
         " ".join(san_jose.split())
