@@ -7,8 +7,6 @@ when a letter is rendered, so ``--help`` and the listing commands start fast.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,68 +14,14 @@ from typing import Any
 import click
 
 from advocacy import __version__
-from advocacy.exceptions import AdvocacyError
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-class Failure(click.ClickException):
-    """An AdvocacyError shown as one line, with the error's own exit code."""
-
-    def __init__(self, error: AdvocacyError):
-        super().__init__(str(error))
-        self.error = error
-
-    @property  # click declares a class-wide exit code; ours depends on the error
-    def exit_code(self) -> int:  # type: ignore[override]
-        return self.error.exit_code
-
-
-class AdvocacyGroup(click.Group):
-    """A group that turns every expected failure into a one-line error."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except AdvocacyError as err:
-            raise Failure(err) from err
-
-
-class State:
-    """Options of the top-level group, shared with every command."""
-
-    def __init__(self, contacts: tuple[Path, ...], config: Any):
-        self.contacts = contacts
-        self.config = config
-        self._dataset: Any = None
-
-    def dataset(self, deliverability: bool = False) -> Any:
-        from advocacy.dataset import load_dataset
-
-        if self._dataset is None:
-            self._dataset = load_dataset(self.contacts, deliverability=deliverability)
-            for problem in self._dataset.problems:
-                if problem.severity == "error":
-                    click.echo(f"{problem} (record skipped)", err=True)
-        return self._dataset
-
-
-pass_state: Callable[..., Any] = click.make_pass_decorator(State)
-
-
-def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _table(rows: list[list[str]], headers: list[str]) -> str:
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    for row in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-    return "\n".join(lines)
+from advocacy.cli_common import (
+    CONTEXT_SETTINGS,
+    AdvocacyGroup,
+    State,
+    pass_state,
+)
+from advocacy.cli_common import emit_json as _emit_json
+from advocacy.cli_common import parse_date as _parse_date
 
 
 @click.group(cls=AdvocacyGroup, context_settings=CONTEXT_SETTINGS)
@@ -108,115 +52,6 @@ def cli(ctx: click.Context, contacts: tuple[Path, ...]) -> None:
     if not contacts and config.contacts:
         contacts = tuple(config.contacts)
     ctx.obj = State(contacts, config)
-
-
-@cli.command()
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    type=click.Choice(["kept", "dormant", "suspended", "terminated", "unknown"]),
-    help="Only ties with this status (repeatable).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@pass_state
-def cities(state: State, statuses: tuple[str, ...], as_json: bool) -> None:
-    """List the US–Russia sister-city ties and their status after February 2022.
-
-    \b
-    Examples:
-      advocacy cities
-      advocacy cities --status kept --status dormant
-      advocacy cities --json
-    """
-    from advocacy.dataset import embedded_ties
-
-    ties = [t for t in embedded_ties() if not statuses or t.status in statuses]
-    if as_json:
-        _emit_json([t.to_dict() for t in ties])
-        return
-    rows = [
-        [t.us_city, t.state, t.russian_city, t.status, t.status_date or "", t.source] for t in ties
-    ]
-    click.echo(_table(rows, ["city", "state", "russian city", "status", "since", "source"]))
-    click.echo(f"\n{len(ties)} ties")
-
-
-@cli.command()
-@click.option("--city", help='Only this city ("San Jose", "Portland, OR", "san-jose").')
-@click.option("--role", type=click.Choice(["mayor", "council_member"]), help="Only this role.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@pass_state
-def officials(state: State, city: str | None, role: str | None, as_json: bool) -> None:
-    """List mayors and council members with their contact details and sources.
-
-    \b
-    Examples:
-      advocacy officials --city "San Jose, CA"
-      advocacy officials --role mayor --json
-    """
-    data = state.dataset()
-    if city:
-        found = data.officials_of(data.find_city(city), role)
-    else:
-        found = [o for o in data.officials if not role or o.role == role]
-    if as_json:
-        _emit_json([o.to_dict() for o in found])
-        return
-    today = dt.date.today()
-    rows = []
-    for o in found:
-        email = (o.email or "") + (" (derived)" if o.email_derived else "")
-        absent = o.out_of_office(today)
-        name = o.name + (
-            f" [{absent.upper()}]" if absent else " [STALE]" if o.is_stale(today) else ""
-        )
-        term = f"{o.term_start or '?'} to {o.term_end or '?'}" if o.term_start or o.term_end else ""
-        rows.append(
-            [
-                f"{o.city}, {o.state}",
-                name,
-                o.display_title,
-                o.district or "",
-                email,
-                term,
-                o.as_of or "",
-            ]
-        )
-    click.echo(_table(rows, ["city", "name", "title", "district", "email", "term", "as of"]))
-    click.echo(f"\n{len(found)} officials")
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def quotes(as_json: bool) -> None:
-    """List the quoted passages, each in one outlet's wording, with its citation.
-
-    \b
-    Examples:
-      advocacy quotes
-      advocacy quotes --json
-    """
-    from advocacy.dataset import embedded_quotes
-
-    found = embedded_quotes()
-    if as_json:
-        _emit_json([q.to_dict() for q in found])
-        return
-    for q in found:
-        click.echo(f"[{q.id}] ({q.wording} wording; topics: {', '.join(q.topics)})")
-        click.echo(f"  “{q.text}”")
-        click.echo(f"  — {q.citation()}\n")
-    click.echo(f"{len(found)} quotes")
-
-
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
 @cli.group(cls=AdvocacyGroup)
@@ -494,6 +329,13 @@ def main() -> None:
     """Run the command line (the ``advocacy`` console script)."""
     cli(prog_name="advocacy")
 
+
+from advocacy.cli_data import cities, contacts_import, officials, quotes  # noqa: E402
+
+cli.add_command(cities)
+cli.add_command(officials)
+cli.add_command(quotes)
+contacts.add_command(contacts_import)
 
 from advocacy.cli_templates import init, templates  # noqa: E402
 

@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from advocacy.cli import AdvocacyGroup, State, _emit_json, _parse_date, _table, letter_extras
+from advocacy.cli import letter_extras
+from advocacy.cli_common import AdvocacyGroup, State
+from advocacy.cli_common import emit_json as _emit_json
+from advocacy.cli_common import parse_date as _parse_date
+from advocacy.cli_common import table as _table
 
 if TYPE_CHECKING:
     from advocacy.checks import TemplateReport

@@ -1,0 +1,1 @@
+"""Importers that turn open data sets into contact records in our columns."""
