@@ -187,3 +187,31 @@ def test_sender_markers_survive_the_templates_cleaning():
     sender = Sender(name=MARKERS["name"])
     assert clean_value(sender.name) == MARKERS["name"]
     assert min(ord(m) for m in MARKERS.values()) > ord(MARK_LAST)
+
+
+@pytest.mark.parametrize(
+    ("snippet", "refused"),
+    [
+        ("{% if sender.name and sender.email %}Reply to {{ sender.email }}.{% endif %}", None),
+        ("{{ sender.name ~ ', resident' if sender.district else sender.name }}", None),
+        ("{{ sender.name|upper }}", "sender.name"),
+        ("{% if sender.district == 'District 3' %}Hi.{% endif %}", "sender.district"),
+        ("{{ sender.address_lines[0] }}", "sender.address_lines"),
+        ("{% if 'gov' in sender.email %}Hi.{% endif %}", "sender.email"),
+        ("{{ sender.phone|upper }}{% if sender.organisation == 'x' %}x{% endif %}", None),
+    ],
+)
+def test_what_a_template_may_do_with_the_fields_the_page_fills(data, tmp_path, snippet, refused):
+    """Print them, join them, test whether they are set: yes. Decide on their value: no.
+
+    The page leaves phone and organisation empty, so a template may do anything with them.
+    """
+    folder = tmp_path / "templates"
+    write_template(folder, "{% block thanks %}\n" + snippet + "\n{% endblock %}\n")
+    cities = select_cities(data, ["San Jose, CA"])
+    if refused is None:
+        assert build_site(data, cities, search_path(folder), tmp_path / "site", DATE).written
+        return
+    with pytest.raises(TemplateFailed) as caught:
+        build_site(data, cities, search_path(folder), tmp_path / "site", DATE)
+    assert caught.value.line == 7 and refused in str(caught.value)

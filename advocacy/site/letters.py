@@ -48,7 +48,7 @@ SAMPLES = {
     "district": "Ward 99",
 }
 #: ``sender`` attributes a template may use: those the page fills, and those it leaves empty.
-SENDER_FILLED = {"name", "address_lines", "email", "district"}
+SENDER_FILLED = {"name", "address_lines", "email", "district", "city", "state", "zip", "place"}
 VARIANTS = ("d", "r", "n")
 
 
@@ -257,27 +257,28 @@ def _sender_logic(
     return None, None, None
 
 
+#: Where a field the page fills may stand: printed, joined to text, tested for being set, looped
+#: over. Anything else (a comparison, a filter, a method, an index) decides on its value.
+_HARMLESS = (nodes.Output, nodes.Concat, nodes.And, nodes.Or, nodes.Not, nodes.CondExpr, nodes.If)
+
+
 def _logic_uses(tree: nodes.Template) -> list[nodes.Getattr]:
-    """``sender.X`` used anywhere but printed as it is (an {% if %} test, a filter, a call)."""
-    printed: set[int] = set()
-    for output in tree.find_all(nodes.Output):
-        for child in output.nodes:
-            if isinstance(child, nodes.Getattr):
-                printed.add(id(child))
+    """``sender.X`` (a field the page fills) used in a way that depends on its value."""
+    parents: dict[int, nodes.Node] = {}
+    for node in [tree, *tree.find_all(nodes.Node)]:
+        for child in node.iter_child_nodes():
+            parents[id(child)] = node
     uses = []
-    for getattr_node in tree.find_all(nodes.Getattr):
-        target = getattr_node.node
-        if isinstance(target, nodes.Name) and target.name == "sender":
-            if getattr_node.attr not in SENDER_FILLED or id(getattr_node) in printed:
-                continue
-            if _is_plain_test_or_loop(tree, getattr_node):
-                continue
-            uses.append(getattr_node)
+    for found in tree.find_all(nodes.Getattr):
+        target = found.node
+        if not (isinstance(target, nodes.Name) and target.name == "sender"):
+            continue
+        if found.attr not in SENDER_FILLED:
+            continue
+        parent = parents.get(id(found))
+        if isinstance(parent, _HARMLESS):
+            continue
+        if isinstance(parent, nodes.For) and parent.iter is found:
+            continue
+        uses.append(found)
     return sorted(uses, key=lambda n: n.lineno)
-
-
-def _is_plain_test_or_loop(tree: nodes.Template, node: nodes.Getattr) -> bool:
-    """True for ``{% if sender.X %}`` (set or not: the page renders both) and a for loop."""
-    if any(loop.iter is node for loop in tree.find_all(nodes.For)):
-        return True
-    return any(branch.test is node for branch in tree.find_all(nodes.If))
