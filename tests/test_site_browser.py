@@ -37,7 +37,7 @@ from advocacy.templating import search_path
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-NAME = "Olena <script>window.pwned=1</script> Kovalenko 🌻"
+NAME = "Olena <script>window.pwned=1</script> \u200fKovalenko 🌻"  # with a right-to-left mark
 RESIDENT = {
     "name": NAME,
     "street": "1 Market St & 2nd #4",
@@ -132,7 +132,13 @@ def python_letter(data, city_name: str, official_name: str, sender: Sender):
 def card(browser, official: str):
     from selenium.webdriver.common.by import By
 
-    return browser.find_element(By.CSS_SELECTOR, f'.official[data-official="{official}"]')
+    found = [
+        section
+        for section in browser.find_elements(By.CSS_SELECTOR, ".official")
+        if section.get_attribute("data-official") == official
+    ]
+    assert len(found) == 1, f"{len(found)} letters to {official!r}"
+    return found[0]
 
 
 def words(text: str) -> str:
@@ -163,7 +169,7 @@ def test_a_resident_of_district_3_writes_to_the_mayor_and_their_member(
 
     # The preview: the typed name is text, never markup.
     preview = mayor.find_element(By.CSS_SELECTOR, ".letter")
-    assert NAME in preview.text
+    assert NAME in preview.get_attribute("textContent")  # .text would drop the mark
     assert browser.execute_script("return document.scripts.length") == 2
     assert browser.execute_script("return window.pwned === undefined")
     assert "I am a resident of District 3 in San Jose" in preview.text
@@ -358,3 +364,38 @@ def test_the_pages_encoders_match_the_tools(browser, page, values):
         values,
     )
     assert encoded == [[encode_value(v), encode_address(v)] for v in values]
+
+
+def test_hostile_contact_data_stays_text_in_the_page(browser, tmp_path):
+    """A contact file's `</script>` cannot end the page's data or script."""
+    from selenium.webdriver.common.by import By
+
+    hostile = 'Ann </script><script>window.pwned=2</script> "Q" & O\'Lee {{ 7*7 }}'
+    contacts = tmp_path / "council.csv"
+    contacts.write_text(
+        "name,role,city,state,district,email,address,source,as_of\n"
+        f'"{hostile.replace(chr(34), chr(34) * 2)}",council_member,San Jose,CA,3,'
+        'ann@example.org,"200 E. Santa Clara St.\nSan Jose, CA 95113",'
+        "https://www.sanjoseca.gov/,2026-11-01\n",
+        encoding="utf-8",
+    )
+    data = load_dataset([contacts])
+    cities = select_cities(data, ["San Jose, CA"])
+    page = build_site(data, cities, search_path(), tmp_path / "site", dt.date.today()).path
+    open_page(browser, page)
+    fill(browser, "San Jose", "3", {**RESIDENT, "name": "Bo"})
+    member = card(browser, hostile)
+    heading = member.find_element(By.CSS_SELECTOR, "h3").text
+    assert heading == f"To {hostile}, Councilmember, District 3"
+    assert browser.execute_script("return window.pwned === undefined && document.scripts.length")
+    assert browser.execute_script("return document.scripts.length") == 2
+    sender = Sender(
+        name="Bo",
+        address_lines=(RESIDENT["street"], "San Jose, CA 95113"),
+        email=RESIDENT["email"],
+        district="District 3",
+    )
+    letter = python_letter(data, "San Jose, CA", hostile, sender)
+    link = member.find_element(By.CSS_SELECTOR, "a[data-act=mailto]").get_attribute("href")
+    assert link == mailto_link(letter).uri
+    assert browser.get_log("browser") == []
