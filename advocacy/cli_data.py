@@ -24,16 +24,39 @@ from advocacy.cli_common import AdvocacyGroup, State, emit_json, parse_date, pas
     help="Only ties with this status (repeatable).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--gaps",
+    is_flag=True,
+    help="Per city, what stops letters: no officials, no address or email, terms ended or "
+    "ending, unsourced status, unknown decider.",
+)
+@click.option(
+    "--as-of",
+    "--date",
+    "as_of",
+    callback=parse_date,
+    help="With --gaps: the letters' date, YYYY-MM-DD (default: today).",
+)
 @pass_state
-def cities(state: State, statuses: tuple[str, ...], as_json: bool) -> None:
+def cities(
+    state: State, statuses: tuple[str, ...], as_json: bool, gaps: bool, as_of: dt.date
+) -> None:
     """List the US–Russia sister-city ties and their status after February 2022.
+
+    With --gaps, lists per city what stops its letters on the letters' date (--as-of):
+    officials on record, how many can get a letter, and each gap.
 
     \b
     Examples:
       advocacy cities
       advocacy cities --status kept --status dormant
       advocacy cities --json
+      advocacy cities --gaps --as-of 2026-12-01
+      advocacy --contacts my-council.csv cities --gaps --json
     """
+    if gaps:
+        _print_gaps(state, statuses, as_json, as_of)
+        return
     from advocacy.dataset import embedded_ties
 
     ties = [t for t in embedded_ties() if not statuses or t.status in statuses]
@@ -41,10 +64,32 @@ def cities(state: State, statuses: tuple[str, ...], as_json: bool) -> None:
         emit_json([t.to_dict() for t in ties])
         return
     rows = [
-        [t.us_city, t.state, t.russian_city, t.status, t.status_date or "", t.source] for t in ties
+        [t.us_city, t.state, t.russian_city, t.status, t.status_date or "", t.decided_by, t.source]
+        for t in ties
     ]
-    click.echo(table(rows, ["city", "state", "russian city", "status", "since", "source"]))
+    headers = ["city", "state", "russian city", "status", "since", "decided by", "source"]
+    click.echo(table(rows, headers))
     click.echo(f"\n{len(ties)} ties")
+
+
+def _print_gaps(state: State, statuses: tuple[str, ...], as_json: bool, as_of: dt.date) -> None:
+    from advocacy.gaps import gaps_report
+
+    report = gaps_report(state.dataset(), as_of, statuses)
+    if as_json:
+        emit_json({"as_of": as_of.isoformat(), "cities": [c.to_dict() for c in report]})
+        return
+    rows = []
+    for entry in report:
+        label = [entry.city.label, entry.city.tie.status, str(entry.officials), str(entry.writable)]
+        for index, gap in enumerate(entry.gaps or [None]):
+            rows.append([*(label if index == 0 else [""] * 4), str(gap) if gap else ""])
+    click.echo(table(rows, ["city", "status", "officials", "letters", "what stops letters"]))
+    without = sum(1 for e in report if e.writable == 0)
+    click.echo(
+        f"\n{len(report)} cities on {as_of}: {without} with no official a letter can be "
+        f"written to; {sum(1 for e in report if e.gaps)} with gaps"
+    )
 
 
 @click.command()
