@@ -22,6 +22,7 @@ from typing import Any
 
 import jinja2
 
+from advocacy.claims import probe_letter, probe_senders
 from advocacy.compose import compose_letter, word_count
 from advocacy.dataset import City, DataSet
 from advocacy.exceptions import AdvocacyError, TemplateFailed
@@ -29,6 +30,7 @@ from advocacy.formats.mailto import MAX_LENGTH, build_uri, mailto_link
 from advocacy.formats.text import email_text
 from advocacy.letter import PLACEHOLDER_ADDRESS, PLACEHOLDER_NAME, Letter
 from advocacy.models import Findings, Problem, Sender
+from advocacy.reading import Reading, is_public_comment, reading_of
 from advocacy.templating import (
     BUILTIN_PREFIX,
     TEMPLATE_SUFFIX,
@@ -40,8 +42,6 @@ from advocacy.templating import (
 )
 
 KINDS = ("letter", "public-comment")
-PUBLIC_COMMENT = "public-comment"
-DEFAULT_WORDS_PER_MINUTE = 150
 SENDER_HINT = "set [sender] in advocacy.toml or pass --sender FILE"
 #: Placeholders that mean "an input is missing" (a warning), with how to supply it.
 INPUT_PLACEHOLDERS = {
@@ -53,92 +53,6 @@ INPUT_PLACEHOLDERS = {
 }
 _PLACEHOLDER = re.compile(r"\[[^\[\]\n]{2,80}\]")
 _EXTENDS = re.compile(r"""\{%-?\s*extends\s+["']([^"']+)["']""")
-
-
-# -- reading time ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reading:
-    """How long a public comment takes to read aloud."""
-
-    words: int
-    words_per_minute: int = DEFAULT_WORDS_PER_MINUTE
-    max_minutes: float | None = None
-
-    @property
-    def seconds(self) -> int:
-        return round(self.words * 60 / self.words_per_minute)
-
-    @property
-    def limit_seconds(self) -> int | None:
-        return None if self.max_minutes is None else round(self.max_minutes * 60)
-
-    @property
-    def max_words(self) -> int | None:
-        if self.max_minutes is None:
-            return None
-        return int(self.max_minutes * self.words_per_minute)
-
-    @property
-    def over(self) -> bool:
-        return self.max_words is not None and self.words > self.max_words
-
-    def describe(self) -> str:
-        """Return "245 words, about 1:38 at 150 words a minute (limit 2:00)"."""
-        text = (
-            f"{self.words} words, about {minutes(self.seconds)} at "
-            f"{self.words_per_minute} words a minute"
-        )
-        if self.limit_seconds is not None:
-            text += f" (limit {minutes(self.limit_seconds)})"
-        return text
-
-
-def minutes(seconds: int) -> str:
-    """Format 98 seconds as "1:38"."""
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-def is_public_comment(info: TemplateInfo) -> bool:
-    return info.kind == PUBLIC_COMMENT
-
-
-def reading_of(letter: Letter, info: TemplateInfo) -> Reading:
-    """The spoken length of ``letter``: salutation, body and closing (notes are not read)."""
-    words = word_count(letter.paragraphs)
-    words += len(letter.salutation.split()) + len(letter.closing.split())
-    return Reading(
-        words,
-        info.words_per_minute or DEFAULT_WORDS_PER_MINUTE,
-        info.max_minutes,
-    )
-
-
-def public_comment_notes(factory: Any, results: Iterable[Any]) -> list[tuple[str, bool]]:
-    """Word count and reading time of each public comment written: (message, over the limit).
-
-    ``factory`` is the ``LetterFactory`` that wrote ``results``; composing again is cheap
-    (no file is rendered) and keeps ``LetterResult`` free of format-specific fields.
-    """
-    notes = []
-    for result in results:
-        info = result.job.template
-        if result.status == "failed" or not is_public_comment(info):
-            continue
-        reading = reading_of(factory.compose(result.job), info)
-        name = result.job.official.name
-        if reading.over:
-            notes.append(
-                (
-                    f"Warning: {name}: public comment of {reading.describe()}: too long to "
-                    f"read in the time allowed; cut it to {reading.max_words} words",
-                    True,
-                )
-            )
-        else:
-            notes.append((f"{name}: public comment of {reading.describe()}", False))
-    return notes
 
 
 # -- placeholders ----------------------------------------------------------------------------
@@ -316,6 +230,8 @@ def check_template(
         return report  # a layout: it is checked through the letters that extend it
 
     failures: dict[tuple[str, int | None, str], list[str]] = {}
+    claims: dict[str, tuple[dict[str, None], list[str]]] = {}
+    probes = probe_senders(inputs.data.cities())
     placeholders_seen: dict[str, list[str]] = {}
     long_links: list[tuple[int, str]] = []
     over: list[tuple[int, str]] = []
@@ -347,6 +263,20 @@ def check_template(
                 failures.setdefault((shown, None, str(err)), []).append(who)
                 continue
             report.letters += 1
+            for found in probe_letter(
+                environment, info, official, city, probes, inputs.date, inputs.data.quotes,
+                inputs.extras,
+            ):  # fmt: skip
+                if found.error:
+                    where = shown_path(found.template) if found.template else shown
+                    reason = f"{found.error} (with a {found.sender} sender)"
+                    failures.setdefault((where, found.line, reason), []).append(who)
+                else:
+                    phrase = found.phrase.replace(city.name, "{{ city.name }}")
+                    kinds, whom = claims.setdefault(phrase, ({}, []))
+                    kinds[found.sender] = None
+                    if not whom or whom[-1] != who:
+                        whom.append(who)
             for placeholder in placeholders(letter):
                 placeholders_seen.setdefault(placeholder, []).append(who)
             link = mailto_link(letter)
@@ -368,6 +298,16 @@ def check_template(
 
     for (where, line, reason), whom in failures.items():
         add("error", f"{reason} ({_letters(whom)})", line, where)
+    for phrase, (kinds, whom) in claims.items():
+        where, line = _find_phrase(environment, path, phrase)
+        add(
+            "error",
+            f"claims residency for a sender who lives elsewhere: “{phrase}” ({_letters(whom)}, "
+            f"with a {' and an '.join(kinds)} sender); say it only "
+            "{% if sender.is_resident %} (sender.is_constituent for a district)",
+            line,
+            where,
+        )
     sender_set = not inputs.sender.is_placeholder and bool(inputs.sender.address_lines)
     for placeholder, whom in placeholders_seen.items():
         hint = INPUT_PLACEHOLDERS.get(placeholder)
@@ -494,6 +434,18 @@ def _extends_loop(environment: jinja2.Environment, path: Path) -> tuple[str, int
         if not parent:
             return None
         name = parent.group(1)
+
+
+def _find_phrase(
+    environment: jinja2.Environment, path: Path, phrase: str
+) -> tuple[str, int | None]:
+    """Where a rendered phrase is written: the phrase, else its first words, in the sources."""
+    words = phrase.split()
+    for size in range(len(words), 1, -1):
+        where, line = _find_in_sources(environment, path, " ".join(words[:size]))
+        if line is not None:
+            return where, line
+    return shown_path(path), None
 
 
 def _find_in_sources(

@@ -307,7 +307,7 @@ def letter(
         click.echo(f"Error: {names[0]}{others}: {error}", err=True)
     for skip in skipped:
         click.echo(f"Warning: skipped {skip.official.name}: {skip.reason}", err=True)
-    from advocacy.checks import public_comment_notes
+    from advocacy.reading import public_comment_notes
 
     for message, over_limit in public_comment_notes(factory, results):
         click.echo(message, err=over_limit)

@@ -39,6 +39,7 @@ from advocacy.letter import (
     Part,
 )
 from advocacy.models import Official, Quote, Sender
+from advocacy.residency import district_label, is_constituent, is_resident, place_of
 from advocacy.templating import Marked, TemplateInfo, clean_value, template_error
 from advocacy.text import long_date as format_date
 from advocacy.text import name_key, us_date
@@ -100,7 +101,15 @@ def select_quotes(city: City, quotes: Sequence[Quote]) -> QuoteSet:
 
 @dataclass(frozen=True)
 class SenderView:
-    """The sender as templates see it: missing name and address show as placeholders."""
+    """The sender as templates see it: missing name and address show as placeholders.
+
+    ``city``, ``state`` and ``zip`` say where the sender lives ("" when unknown); ``place`` is
+    the city as a letter names it ("San José", or "Portland, ME" when the official's city has
+    the same name). What a letter may claim about the sender, for this official:
+    ``is_resident`` (lives in the official's city) and ``is_constituent`` (a resident whom the
+    official represents: the mayor, an at-large member, or the member for the sender's
+    district).
+    """
 
     name: str
     address_lines: tuple[str, ...]
@@ -109,17 +118,34 @@ class SenderView:
     district: str
     organisation: str
     is_placeholder: bool
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    place: str = ""
+    is_resident: bool = False
+    is_constituent: bool = False
 
     @classmethod
-    def of(cls, sender: Sender) -> SenderView:
+    def of(cls, sender: Sender, official: Official | None = None) -> SenderView:
+        home = place_of(sender)
+        resident = official is not None and is_resident(sender, official)
+        place = home.city if home else ""
+        if home and official and not resident and name_key(home.city) == name_key(official.city):
+            place = f"{home.city}, {home.state}"
         return cls(
             name=sender.name or PLACEHOLDER_NAME,
             address_lines=sender.address_lines or PLACEHOLDER_ADDRESS,
             email=sender.email or "",
             phone=sender.phone or "",
-            district=sender.district or "",
+            district=district_label(sender.district),
             organisation=sender.organisation or "",
             is_placeholder=sender.is_placeholder,
+            city=home.city if home else "",
+            state=home.state if home else "",
+            zip=home.zip if home else "",
+            place=place,
+            is_resident=resident,
+            is_constituent=official is not None and is_constituent(sender, official),
         )
 
 
@@ -189,7 +215,7 @@ def build_context(
         official=official,
         city=city,
         tie=city.tie,
-        sender=SenderView.of(sender),
+        sender=SenderView.of(sender, official),
         date=date,
         date_text=us_date(date),
         quotes=select_quotes(city, quotes),

@@ -19,7 +19,10 @@ from advocacy.inputs import MAX_TEXT_BYTES, kind_of, read_input, text_problem
 from advocacy.models import Sender
 
 CONFIG_NAME = "advocacy.toml"
-SENDER_FIELDS = ("name", "address", "email", "phone", "district", "neighbourhood", "organisation")
+SENDER_FIELDS = (
+    "name", "address", "city", "state", "zip", "email", "phone", "district", "neighbourhood",
+    "organisation",
+)  # fmt: skip
 
 # advocacy.toml [defaults] key -> (commands it applies to, click parameter name)
 _DEFAULT_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -265,19 +268,28 @@ def sender_from_mapping(data: dict[str, Any], where: str) -> Sender:
     address = data.get("address", data.get("address_lines", ()))
     if isinstance(address, str):
         lines = tuple(line.strip() for line in address.splitlines() if line.strip())
-    elif isinstance(address, list) and all(isinstance(line, str) for line in address):
+    elif isinstance(address, list | tuple) and all(isinstance(line, str) for line in address):
         lines = tuple(address)
     else:
         raise ConfigError(f"{where}: sender address must be a string or a list of lines")
     values = {}
-    for key in ("name", "email", "phone", "organisation"):
+    for key in ("name", "email", "phone", "organisation", "city", "state", "zip"):
         value = data.get(key)
+        if key == "zip" and isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value:05d}"
         if value is not None and not isinstance(value, str):
             raise ConfigError(f"{where}: sender {key} must be a string")
         values[key] = value or None
     district = data.get("district", data.get("neighbourhood"))
     if district is not None:
         district = str(district)
+    if values["state"]:
+        from advocacy.states import state_code
+
+        code = state_code(values["state"])
+        if code is None:
+            raise ConfigError(f"{where}: sender state {values['state']!r} is not a US state")
+        values["state"] = code
     if values["email"]:
         from email_validator import EmailNotValidError, validate_email
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from advocacy.dataset import City
 from advocacy.models import Official, Quote, Sender, Tie
+from advocacy.residency import district_label, is_resident
 from advocacy.text import us_date
 
 PLACEHOLDER_NAME = "[Your name]"
@@ -111,9 +112,10 @@ class Letter:
 
     @property
     def signature_lines(self) -> tuple[str, ...]:
+        """Name, "Resident, District 3" (only in the sender's own city), organisation."""
         lines = [self.sender_name]
-        if self.sender.district:
-            lines.append(f"Resident, {self.sender.district}")
+        if self.sender.district and is_resident(self.sender, self.official):
+            lines.append(f"Resident, {district_label(self.sender.district)}")
         if self.sender.organisation:
             lines.append(self.sender.organisation)
         return tuple(lines)

@@ -177,6 +177,10 @@ class Sender:
     phone: str | None = None
     district: str | None = None
     organisation: str | None = None
+    #: where the sender lives; when unset, taken from the address's last line (see residency.py)
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
 
     @property
     def is_placeholder(self) -> bool:

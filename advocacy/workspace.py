@@ -33,7 +33,10 @@ ADVOCACY_TOML = """\
 # such as [Your name], and `advocacy templates check` warns about them.
 # [sender]
 # name = "Jane Doe"
-# address = ["123 Main St", "San Jose, CA 95112"]
+# address = ["123 Main St", "San Jose, CA 95112"]   # city, state and ZIP: its last line
+# city = "San Jose"                    # or say them here
+# state = "CA"
+# zip = "95112"
 # email = "jane.doe@example.org"
 # phone = "+1 408 555 0100"
 # district = "District 3"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from advocacy.checks import Reading, minutes, reading_of
 from advocacy.cli import cli
 from advocacy.dataset import load_dataset
 from advocacy.generate import LetterFactory, plan_city
 from advocacy.models import Sender
+from advocacy.reading import Reading, minutes, reading_of
 from advocacy.templating import builtin_dir, find_template
 
 SENDER = '[sender]\nname = "Jane Doe"\naddress = ["123 Main St", "San Jose, CA 95112"]\n'
