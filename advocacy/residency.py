@@ -72,6 +72,9 @@ def place_of(sender: Sender) -> Place | None:
         city = explicit.city if explicit else sender.city.strip()
         if state:
             return Place(city, state, sender.zip or (explicit.zip if explicit else ""))
+        if sender.state and sender.state.strip():
+            # a state we do not know (the action page's marker): a place, never the official's
+            return Place(city, sender.state.strip(), sender.zip or "")
         return None  # a city without a state cannot be told apart from its namesakes
     for line in reversed(sender.address_lines):
         if line.strip():

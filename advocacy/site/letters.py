@@ -75,11 +75,17 @@ def sender_for(variant: str, official: Official, city: City, values: dict[str, s
             if is_district_member(official)
             else values["district"]
         )
+    # Where the sender lives decides what the letter may claim (advocacy.residency): the
+    # variant says it, not the address the page fills in later.
+    resident = variant in ("d", "r")
     return Sender(
         name=values["name"],
         address_lines=(values["street"], f"{values['city']}, {values['state']} {values['zip']}"),
         email=values["email"],
         district=district,
+        city=city.name if resident else values["city"],
+        state=city.state if resident else values["state"],
+        zip=None if resident else values["zip"],
     )
 
 
