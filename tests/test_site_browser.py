@@ -266,7 +266,11 @@ def test_someone_from_elsewhere_writes_as_a_non_resident_to_the_mayor_only(brows
 
     open_page(browser, page)
     resident = {**RESIDENT, "name": "Ann Lee", "city": "Chicago", "state": "IL", "zip": "60601"}
-    fill(browser, "Portland, OR", None, resident)
+    browser.find_element(By.ID, "city-search").send_keys("portland")
+    status = browser.find_element(By.ID, "city-status").text
+    assert status == "2 cities match: Portland, ME; Portland, OR."
+    assert browser.find_element(By.ID, "letters-status").text.startswith("Choose your city")
+    fill(browser, ", or", None, resident)
     officials = [
         s.get_attribute("data-official")
         for s in browser.find_elements(By.CSS_SELECTOR, ".official")

@@ -242,13 +242,15 @@ function key(text) {
   return words.map((w) => (w === "saint" ? "st" : w)).join(" ");
 }
 
-function findCity(query) {
+/* The cities `query` may mean: one exact match, else those whose name starts with it. */
+function matchCities(query) {
   const wanted = key(query);
-  if (!wanted) return null;
-  const exact = DATA.cities.filter((c) => key(c.label) === wanted || c.key === wanted);
-  if (exact.length === 1) return exact[0];
-  const start = DATA.cities.filter((c) => key(c.label).startsWith(wanted));
-  return start.length === 1 ? start[0] : null;
+  if (!wanted) return [];
+  const exact = DATA.cities.filter((c) => key(c.label) === wanted);
+  if (exact.length === 1) return exact;
+  const named = DATA.cities.filter((c) => c.key === wanted);
+  if (named.length) return named;
+  return DATA.cities.filter((c) => key(c.label).startsWith(wanted));
 }
 
 function districtLabel(d) {
@@ -296,12 +298,17 @@ function recipients(values) {
 }
 
 function chooseCity() {
-  const found = findCity(search.value);
+  const matches = matchCities(search.value);
+  const found = matches.length === 1 ? matches[0] : null;
+  if (found === null) {
+    let text = search.value.trim() ? "No city of the campaign matches; pick one from the list." : "";
+    if (matches.length > 1) text = matches.length + " cities match: " + matches.slice(0, 5).map((c) => c.label).join("; ") + (matches.length > 5 ? "; ..." : "") + ".";
+    if (cityStatus.textContent !== text) cityStatus.textContent = text;
+  }
   if (found === city) return;
   city = found;
   districtSelect.replaceChildren(el("option", { value: "", text: "I don't know" }));
   if (city === null) {
-    cityStatus.textContent = search.value.trim() ? "No city matches; pick one from the list." : "";
     districtRow.hidden = true;
   } else {
     const tie = city.russian + ": " + city.status;
@@ -347,7 +354,7 @@ function render() {
   if (!city.officials.length) status = "We have no contact on record for " + city.label + "'s officials yet.";
   else if (!isResident(values) && values.city) status += " You do not live in " + city.name + ", so the letters say so, and go to the mayor and the members elected by the whole city.";
   if (!complete) status += " Fill in your name, address and email to send them.";
-  lettersStatus.textContent = status;
+  if (lettersStatus.textContent !== status) lettersStatus.textContent = status; // announce changes only
   chosen.forEach(([official, variant], index) => {
     const L = official.letters[variant];
     const id = "letter-" + index;
