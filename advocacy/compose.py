@@ -4,7 +4,9 @@ The template context (documented in the README):
 
 ``official``   the Official (name, title, role, district, email, address, source, as_of, ...)
 ``city``       the City (name, state, label) and ``tie``, its sister-city tie (russian_city,
-               status: kept | dormant | suspended | terminated | unknown, status_date, ...)
+               status: kept | dormant | suspended | terminated | unknown, status_date,
+               decided_by: city | council | mayor | nonprofit | unknown, decided_by_city,
+               decision_source, ...)
 ``sender``     the sender; missing fields show as placeholders such as ``[Your name]``
 ``date``       the letter's date (a ``datetime.date``) and ``date_text`` ("June 3, 2022")
 ``quotes``     the passages chosen for this city: ``quotes.city`` (the passage that names the

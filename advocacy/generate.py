@@ -293,6 +293,8 @@ def city_manifest(
             "russian_city": tie.russian_city,
             "status": tie.status,
             "status_date": tie.status_date,
+            "decided_by": tie.decided_by,
+            "decision_source": tie.decision_source,
             "source": tie.source,
             "as_of": tie.as_of,
         },

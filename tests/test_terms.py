@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from advocacy.cli import cli
 from advocacy.contacts import load_contacts
-from advocacy.dataset import _decision, embedded_ties
+from advocacy.dataset import _decision, embedded_ties, load_dataset
 from advocacy.exceptions import DataError
 from advocacy.models import Official
 
@@ -188,6 +188,14 @@ def test_packet_summary_and_manifest_show_the_term_end(tmp_path):
     manifest = json.loads(Path("out/tallahassee-fl/manifest.json").read_text(encoding="utf-8"))
     assert manifest["skipped"][0]["reason"] == "term ended 2026-11-16"
     assert not Path("out/tallahassee-fl/john-outgoing.txt").exists()
+    tie = load_dataset().find_city("Tallahassee").tie
+    assert (manifest["tie"]["decided_by"], manifest["tie"]["decision_source"]) == (
+        tie.decided_by,
+        tie.decision_source,
+    )
+    whole = json.loads(Path("out/manifest.json").read_text(encoding="utf-8"))
+    [city] = [c for c in whole["cities"] if c["city"] == "Tallahassee, FL"]
+    assert city["tie"]["decided_by"] == tie.decided_by
 
 
 def test_an_explicit_stale_flag_is_ignored_where_term_dates_exist(tmp_path):

@@ -59,6 +59,8 @@ def tie_dict(city: City) -> dict[str, Any]:
         "status": tie.status,
         "status_date": tie.status_date,
         "status_note": tie.status_note,
+        "decided_by": tie.decided_by,
+        "decision_source": tie.decision_source,
         "source": source,
         "source_url": source if source.lower().startswith(("https://", "http://")) else "",
         "as_of": tie.as_of,
