@@ -215,3 +215,17 @@ def test_what_a_template_may_do_with_the_fields_the_page_fills(data, tmp_path, s
     with pytest.raises(TemplateFailed) as caught:
         build_site(data, cities, search_path(folder), tmp_path / "site", DATE)
     assert caught.value.line == 7 and refused in str(caught.value)
+
+
+def test_at_large_members_get_every_variant_district_members_one():
+    from advocacy.models import Official
+    from advocacy.site.letters import variants_for
+
+    def member(district):
+        return Official(name="A B", role="council_member", city="X", state="CA", district=district)
+
+    assert variants_for(member("At Large")) == ("d", "r", "n", "s")
+    assert variants_for(member(None)) == ("d", "r", "n", "s")
+    assert variants_for(member("Ward 3")) == ("d",)
+    mayor = Official(name="C D", role="mayor", city="X", state="CA")
+    assert variants_for(mayor) == ("d", "r", "n", "s")

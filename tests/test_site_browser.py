@@ -108,6 +108,9 @@ def fill(browser, city: str, district: str | None, resident: dict[str, str]) -> 
         Select(browser.find_element(By.ID, "district")).select_by_value(district)
     for field, value in resident.items():
         element = browser.find_element(By.ID, f"f-{field}")
+        if element.tag_name == "select":
+            Select(element).select_by_value(value)
+            continue
         element.clear()
         element.send_keys(value)
 
@@ -285,9 +288,33 @@ def test_someone_from_elsewhere_writes_as_a_non_resident_to_the_mayor_only(brows
         email=RESIDENT["email"],
     )
     letter = python_letter(data, "Portland, OR", officials[0], sender)
-    href = card(browser, officials[0]).find_element(By.CSS_SELECTOR, "a[data-act=mailto]")
+    mayor = card(browser, officials[0])
+    href = mayor.find_element(By.CSS_SELECTOR, "a[data-act=mailto]")
     assert href.get_attribute("href") == mailto_link(letter).uri
+    text = mayor.find_element(By.CSS_SELECTOR, ".letter").text
+    assert "I live in Chicago and am writing to Portland's leaders" in text
+    assert "I am a resident" not in text and "our city's" not in text
     assert requests_made(browser) == []
+
+
+def test_someone_from_a_namesake_city_names_their_state(browser, page, data):
+    """Portland, ME writing to Portland, OR: not a resident, and "Portland, ME" in the letter."""
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, page)
+    resident = {**RESIDENT, "name": "Ann Lee", "city": "Portland", "state": "ME", "zip": "04101"}
+    fill(browser, "Portland, OR", None, resident)
+    mayor = browser.find_element(By.CSS_SELECTOR, ".official")
+    sender = Sender(
+        name="Ann Lee",
+        address_lines=(RESIDENT["street"], "Portland, ME 04101"),
+        email=RESIDENT["email"],
+    )
+    name = mayor.get_attribute("data-official")
+    letter = python_letter(data, "Portland, OR", name, sender)
+    href = mayor.find_element(By.CSS_SELECTOR, "a[data-act=mailto]").get_attribute("href")
+    assert href == mailto_link(letter).uri
+    assert "I live in Portland, ME" in mayor.find_element(By.CSS_SELECTOR, ".letter").text
 
 
 def test_sending_waits_for_the_residents_details(browser, page):

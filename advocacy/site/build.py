@@ -22,6 +22,7 @@ from advocacy.generate import Skipped
 from advocacy.output import atomic_write, inside, remove_stale_temporaries
 from advocacy.site.letters import FIELDS, MARKER_RANGE, CityLetters, SiteComposer
 from advocacy.site.pack import pack, to_script_json
+from advocacy.states import STATES
 from advocacy.templating import make_environment
 from advocacy.text import us_date
 
@@ -94,6 +95,7 @@ def render_page(cities: Sequence[CityLetters], data: DataSet, date: dt.date) -> 
         payload=payload,
         cities=cities,
         date_text=us_date(date),
+        states=sorted(STATES.items()),
         version=__version__,
     )
 

@@ -7,6 +7,8 @@ resident types:
        district: the letter is to their constituent)
 ``r``  a resident who does not know their district (mayor and at-large members only)
 ``n``  someone who lives elsewhere (mayor and at-large members only)
+``s``  someone from a namesake city elsewhere (Portland, ME writing to Portland, OR): the letter
+       names their city with its state
 
 A template may print the sender's fields but must not decide anything on their values (the
 page fills them in later): each variant is rendered twice, with markers and with sample
@@ -31,6 +33,7 @@ from advocacy.formats.text import signature_block
 from advocacy.generate import LetterJob, Skipped, plan_city
 from advocacy.letter import Letter, Paragraph, Part
 from advocacy.models import Official, Quote, Sender
+from advocacy.residency import district_label, is_at_large
 from advocacy.templating import TemplateInfo, make_environment
 
 #: The fields the page fills in, and the marker character standing for each in the letters.
@@ -42,23 +45,19 @@ SAMPLES = {
     "name": "Zoë Quinn-Alvarez",
     "street": "742 Evergreen Terrace, Apt 3",
     "city": "Springfield",
-    "state": "IL",
+    "state": "ZZ",  # no state: like the marker, never the official's
     "zip": "62704",
     "email": "zoe.quinn@example.org",
     "district": "Ward 99",
 }
 #: ``sender`` attributes a template may use: those the page fills, and those it leaves empty.
 SENDER_FILLED = {"name", "address_lines", "email", "district", "city", "state", "zip", "place"}
-VARIANTS = ("d", "r", "n")
-
-
-def district_label(district: str) -> str:
-    """How a district is written in a letter: "District 3" ("Ward 2" stays as it is)."""
-    return f"District {district}" if district.isdigit() else district
+VARIANTS = ("d", "r", "n", "s")
 
 
 def is_district_member(official: Official) -> bool:
-    return official.role == "council_member" and bool(official.district)
+    """A council member elected by one district (not the mayor, not an at-large member)."""
+    return official.role == "council_member" and not is_at_large(official)
 
 
 def variants_for(official: Official) -> tuple[str, ...]:
@@ -67,25 +66,33 @@ def variants_for(official: Official) -> tuple[str, ...]:
 
 
 def sender_for(variant: str, official: Official, city: City, values: dict[str, str]) -> Sender:
-    """The sender of ``variant`` whose fields are ``values`` (markers or samples)."""
+    """The sender of ``variant`` whose fields are ``values`` (markers or samples).
+
+    Where the sender lives decides what the letter may claim (:mod:`advocacy.residency`): the
+    variant says it with explicit city and state, not the address the page fills in later.
+    """
     district: str | None = None
     if variant == "d":
         district = (
-            district_label(official.district or "")
+            district_label(official.district)
             if is_district_member(official)
             else values["district"]
         )
-    # Where the sender lives decides what the letter may claim (advocacy.residency): the
-    # variant says it, not the address the page fills in later.
-    resident = variant in ("d", "r")
+    lives = {
+        "d": (city.name, city.state),
+        "r": (city.name, city.state),
+        "n": (values["city"], values["state"]),
+        "s": (city.name, values["state"]),
+    }
+    home, state = lives[variant]
     return Sender(
         name=values["name"],
         address_lines=(values["street"], f"{values['city']}, {values['state']} {values['zip']}"),
         email=values["email"],
         district=district,
-        city=city.name if resident else values["city"],
-        state=city.state if resident else values["state"],
-        zip=None if resident else values["zip"],
+        city=home,
+        state=state,
+        zip=values["zip"],
     )
 
 

@@ -9,8 +9,8 @@ paragraphs, and a letter is a list of indices into them. The layout (read by ``p
                 note number as ``-number``
 ``quotes``      ``[citation, url]`` of each cited passage
 ``cities``      ``{label, key, name, state, russian, status, source, districts, officials}``;
-                an official is ``{name, title, district, role, email, template, letters}``, its
-                letters by variant
+                a district is ``[key, label]``, an official ``{name, title, district (its key),
+                district_label, role, email, template, letters (by variant)}``
 a letter        ``[subject, salutation, [paragraph], [appendix paragraph], closing,
                 [[number, quote]], [short paragraph], [[number, quote]], [sender line],
                 [recipient line], [signature line], signature block]``
@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from advocacy.models import Quote
-from advocacy.site.letters import CityLetters, SiteLetter
+from advocacy.residency import district_key, district_label
+from advocacy.site.letters import CityLetters, SiteLetter, is_district_member
 from advocacy.text import name_key
 
 
@@ -80,10 +81,16 @@ class Tables:
 
 def city_record(tables: Tables, city: CityLetters) -> dict[str, Any]:
     tie = city.city.tie
-    districts = sorted(
-        {o.official.district for o in city.officials if o.official.district},
-        key=lambda d: (not d.isdigit(), int(d) if d.isdigit() else 0, d),
-    )
+    labels: dict[str, str] = {}
+    for o in city.officials:
+        if is_district_member(o.official):
+            labels.setdefault(
+                district_key(o.official.district), district_label(o.official.district)
+            )
+    districts = [
+        [key, labels[key]]
+        for key in sorted(labels, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k))
+    ]
     return {
         "label": city.city.label,
         "key": name_key(city.city.name),
@@ -97,7 +104,12 @@ def city_record(tables: Tables, city: CityLetters) -> dict[str, Any]:
             {
                 "name": o.official.name,
                 "title": o.official.display_title,
-                "district": o.official.district if o.official.role == "council_member" else None,
+                "district": district_key(o.official.district)
+                if is_district_member(o.official)
+                else None,
+                "district_label": district_label(o.official.district)
+                if is_district_member(o.official)
+                else None,
                 "role": o.official.role,
                 "email": o.official.email,
                 "template": o.template.name,

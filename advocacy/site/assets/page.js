@@ -253,10 +253,6 @@ function matchCities(query) {
   return DATA.cities.filter((c) => key(c.label).startsWith(wanted));
 }
 
-function districtLabel(d) {
-  return /^[0-9]+$/.test(d) ? "District " + d : d;
-}
-
 const form = document.getElementById("resident");
 const search = document.getElementById("city-search");
 const districtRow = document.getElementById("district-row");
@@ -273,25 +269,30 @@ function typed() {
     if (f === "district") continue;
     values[f] = clean(document.getElementById("f-" + f).value);
   }
-  values.district = districtSelect.value ? districtLabel(districtSelect.value) : "";
+  const option = districtSelect.selectedOptions[0];
+  values.district = districtSelect.value && option ? option.textContent : "";
   return values;
 }
 
+/* Where the resident lives, as advocacy/residency.py decides it: same city name (accents,
+   case and "Saint" aside) and same state. */
 function isResident(values) {
-  return city !== null && key(values.city) === city.key &&
-    (values.state === "" || values.state.toUpperCase() === city.state);
+  return city !== null && key(values.city) === city.key && values.state === city.state;
 }
 
-/* Who the resident writes to, with which variant of each letter. */
+/* Who the resident writes to, with which variant of each letter (site/letters.py). */
 function recipients(values) {
   const resident = isResident(values);
+  const namesake = !resident && key(values.city) === city.key && values.state !== "";
   const district = districtSelect.value;
   const chosen = [];
   for (const official of city.officials) {
     if (official.district) {
       if (resident && district && official.district === district) chosen.push([official, "d"]);
+    } else if (resident) {
+      chosen.push([official, district ? "d" : "r"]);
     } else {
-      chosen.push([official, resident ? (district ? "d" : "r") : "n"]);
+      chosen.push([official, namesake ? "s" : "n"]);
     }
   }
   return chosen;
@@ -314,7 +315,7 @@ function chooseCity() {
     const tie = city.russian + ": " + city.status;
     cityStatus.replaceChildren(city.label + ", sister city " + tie + " (",
       el("a", { href: city.source, rel: "noreferrer", text: "source" }), ").");
-    for (const d of city.districts) districtSelect.append(el("option", { value: d, text: districtLabel(d) }));
+    for (const [value, label] of city.districts) districtSelect.append(el("option", { value, text: label }));
     districtRow.hidden = city.districts.length === 0;
     const cityField = document.getElementById("f-city");
     const stateField = document.getElementById("f-state");
@@ -337,7 +338,14 @@ function setLink(node, href, enabled) {
   }
 }
 
+let rendered = null;
+
+/* Build the letters again when what they depend on changed (not on a mere change event: the
+   button being clicked must stay in the page). */
 function render() {
+  const state = JSON.stringify([city && city.label, districtSelect.value, typed()]);
+  if (state === rendered) return;
+  rendered = state;
   list.replaceChildren();
   cards.length = 0;
   if (city === null) {
@@ -359,7 +367,7 @@ function render() {
     const L = official.letters[variant];
     const id = "letter-" + index;
     const card = { official, L, fill, values: shown, complete, id };
-    const title = official.title + (official.district ? ", " + districtLabel(official.district) : "");
+    const title = official.title + (official.district ? ", " + official.district_label : "");
     const mail = action("Open in my mail app", { "data-act": "mailto" });
     const gmail = action("Gmail", { "data-act": "gmail", target: "_blank", rel: "noopener noreferrer" });
     const outlook = action("Outlook", { "data-act": "outlook", target: "_blank", rel: "noopener noreferrer" });
@@ -438,6 +446,7 @@ window.addEventListener("afterprint", () => document.body.classList.remove("prin
 search.addEventListener("input", chooseCity); // the form's listener renders after it
 search.addEventListener("change", () => { chooseCity(); render(); });
 form.addEventListener("input", render);
+form.addEventListener("change", render); // a select may report only a change
 form.addEventListener("submit", (event) => event.preventDefault());
 chooseCity();
 render();
