@@ -1,0 +1,206 @@
+"""Benchmark the text formats of `advocacy packet` against awdeorio/mailmerge 2.x, side by side.
+
+Run from the repository (not by CI or the tests):
+
+    python benchmarks/bench_supporters.py                       # 2,000 and 25,000 letters
+    python benchmarks/bench_supporters.py --sizes 2000 --memory-letters 0   # a quick look
+
+For each size it writes a synthetic contact file (the officials of bench_packet.py: names
+from many scripts, spread over every city whose tie is not terminated) and, in one run:
+
+1. ``advocacy packet --format eml,txt,mailto`` cold: letters a second (wall clock), and the CPU
+   time of all its processes;
+2. mailmerge 2.x, ``mailmerge --dry-run --no-limit --output-format raw`` on the same rows, with
+   a comparable template: the email body of one of our letters (same length, same quotes),
+   the official's name, title and city filled in by Jinja, output to a file; messages a second;
+3. the packet again with nothing changed: its time as a share of the cold one;
+4. with ``--memory-letters N``: the peak memory (PSS summed over the packet's processes) of a
+   cold text packet of N letters, sampled in a run of its own.
+
+mailmerge is installed in a virtual environment of the benchmark's own (``--mailmerge-venv``,
+by default ``~/.cache/advocacy-bench/mailmerge``), never as a dependency of the project.
+
+Targets (issue 9): at least as many letters a second as mailmerge; peak memory at most
+400 MB at 25,000 letters; the unchanged rerun at most 5 % of cold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_packet import DATE, SENDER, run, write_contacts  # noqa: E402
+
+MAILMERGE = "mailmerge>=2,<3"
+FORMATS = "eml,txt,mailto"
+SERVER_CONF = """[smtp_server]
+host = localhost
+port = 25
+security = Never
+ratelimit = 0
+"""
+
+
+def mailmerge_venv(path: Path) -> Path:
+    """A venv with mailmerge 2.x at ``path`` (made once); return its ``mailmerge`` program."""
+    program = path / "bin" / "mailmerge"
+    if not program.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
+        subprocess.run([str(path / "bin" / "pip"), "install", "--quiet", MAILMERGE], check=True)
+    return program
+
+
+def mailmerge_inputs(contacts: Path, workdir: Path) -> tuple[Path, Path, Path]:
+    """The template, database and server file for mailmerge: the same rows as the packet,
+    and a template with the body of one of our letters."""
+    import datetime as dt
+
+    from advocacy.config import Config, load_sender
+    from advocacy.dataset import load_dataset
+    from advocacy.formats.text import email_text
+    from advocacy.generate import LetterFactory, plan_city
+    from advocacy.templating import search_path
+
+    folders = search_path()
+    data = load_dataset([contacts])
+    sender = load_sender(workdir / "sender.toml", Config())
+    assert sender is not None
+    factory = LetterFactory(folders, ("eml",), sender, dt.date.fromisoformat(DATE), data.quotes)
+    city = next(c for c in data.cities() if c.tie.status == "kept" and data.officials_of(c))
+    job = plan_city(data, city, folders)[0][0]
+    letter = factory.compose(job)
+    body = email_text(letter)
+    official = job.official
+    for value, variable in (
+        (official.name, "{{name}}"),
+        (letter.salutation, "Dear {{title}} {{surname}},"),
+        (city.name, "{{city}}"),
+    ):
+        body = body.replace(value, variable)
+    template = workdir / "mailmerge_template.txt"
+    template.write_text(
+        "TO: {{name}} <{{email}}>\n"
+        f"FROM: {sender.name} <{sender.email}>\n"
+        "SUBJECT: Please end {{city}}'s sister-city tie\n"
+        "\n" + body,
+        encoding="utf-8",
+    )
+    database = workdir / "mailmerge_database.csv"
+    with contacts.open(encoding="utf-8") as source, database.open("w", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["email", "name", "title", "surname", "city"])
+        for row in csv.DictReader(source):
+            title = "Mayor" if row["role"] == "mayor" else "Councilmember"
+            writer.writerow([row["email"], row["name"], title, row["name"].split()[-1],
+                             row["city"]])  # fmt: skip
+    server = workdir / "mailmerge_server.conf"
+    server.write_text(SERVER_CONF, encoding="utf-8")
+    return template, database, server
+
+
+def run_mailmerge(program: Path, inputs: tuple[Path, Path, Path], workdir: Path) -> tuple:
+    """Run mailmerge into a file; return (wall seconds, CPU seconds, messages)."""
+    import resource
+
+    template, database, server = inputs
+    output = workdir / "mailmerge.out"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    with output.open("wb") as handle:
+        subprocess.run(
+            [str(program), "--dry-run", "--no-limit", "--output-format", "raw",
+             "--template", str(template), "--database", str(database), "--config", str(server)],
+            cwd=workdir, stdout=handle, check=True,
+        )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    with output.open("rb") as handle:
+        messages = sum(1 for line in handle if line.startswith(b">>> message ") and
+                       line.rstrip().endswith(b"sent"))  # fmt: skip
+    return elapsed, cpu, messages
+
+
+def packet_command(contacts: Path, out: Path, jobs: int) -> list[str]:
+    return [
+        sys.executable, "-m", "advocacy", "--contacts", str(contacts), "packet",
+        "--sender", "sender.toml", "--date", DATE, "--out", str(out), "--jobs", str(jobs),
+        "--format", FORMATS, "--quiet",
+    ]  # fmt: skip
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="2000,25000", help="officials per run, comma list")
+    parser.add_argument("--memory-letters", type=int, default=25000)
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument(
+        "--mailmerge-venv", type=Path, default=Path.home() / ".cache/advocacy-bench/mailmerge"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+
+    program = mailmerge_venv(args.mailmerge_venv)
+    version = subprocess.run([str(program), "--version"], capture_output=True, text=True)
+    workdir = Path(tempfile.mkdtemp(prefix="advocacy-bench-text-"))
+    print(f"text packet vs {version.stdout.strip()}: {args.jobs} jobs, "
+          f"{len(os.sched_getaffinity(0))} CPUs, {load()}, in {workdir}")  # fmt: skip
+    try:
+        (workdir / "sender.toml").write_text(SENDER, encoding="utf-8")
+        for size in [int(s) for s in args.sizes.split(",") if s]:
+            contacts = workdir / f"contacts-{size}.csv"
+            write_contacts(contacts, size)
+            inputs = mailmerge_inputs(contacts, workdir)
+            out = workdir / f"packet-{size}"
+            cold, _, cold_cpu = run(packet_command(contacts, out, args.jobs), workdir)
+            letters = sum(1 for _ in out.glob("*/*.txt"))
+            mm_wall, mm_cpu, messages = run_mailmerge(program, inputs, workdir)
+            rerun, _, rerun_cpu = run(packet_command(contacts, out, args.jobs), workdir)
+            ours, theirs = letters / cold, messages / mm_wall
+            print(f"\n{size} officials ({load()}):")
+            print(f"  advocacy packet --format {FORMATS}, cold  {cold:7.2f} s  {letters} letters"
+                  f"  {ours:7.0f} letters/s  CPU {cold_cpu:.2f} s "
+                  f"({cold_cpu / letters * 1000:.2f} ms/letter)")  # fmt: skip
+            print(f"  mailmerge --dry-run --output-format raw  {mm_wall:7.2f} s  {messages} messages"
+                  f" {theirs:7.0f} messages/s  CPU {mm_cpu:.2f} s "
+                  f"({mm_cpu / max(messages, 1) * 1000:.2f} ms/message)")  # fmt: skip
+            print(f"  ratio: {ours / theirs:.2f}x mailmerge's rate (target >= 1)")
+            print(
+                f"  rerun, nothing changed                  {rerun:7.2f} s  "
+                f"{rerun / cold * 100:.1f}% of cold (target <= 5%), CPU {rerun_cpu:.2f} s"
+            )
+            shutil.rmtree(out, ignore_errors=True)
+        if args.memory_letters:
+            contacts = workdir / "contacts-memory.csv"
+            write_contacts(contacts, args.memory_letters, seed=5000)
+            out = workdir / "packet-memory"
+            elapsed, sampler, _ = run(packet_command(contacts, out, args.jobs), workdir, True)
+            assert sampler is not None
+            letters = sum(1 for _ in out.glob("*/*.txt"))
+            print(f"\npeak memory, {letters} letters, text formats: {sampler.peak_pss / 1024:.0f} MB"
+                  f" PSS, all processes (target <= 400 MB); RSS sum "
+                  f"{sampler.peak_rss / 1024:.0f} MB, largest process "
+                  f"{sampler.peak_single / 1024:.0f} MB; run {elapsed:.1f} s")  # fmt: skip
+    finally:
+        if args.keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
