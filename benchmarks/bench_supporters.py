@@ -175,8 +175,8 @@ def main() -> None:
             print(f"  advocacy packet --format {FORMATS}, cold  {cold:7.2f} s  {letters} letters"
                   f"  {ours:7.0f} letters/s  CPU {cold_cpu:.2f} s "
                   f"({cold_cpu / letters * 1000:.2f} ms/letter)")  # fmt: skip
-            print(f"  mailmerge --dry-run --output-format raw  {mm_wall:7.2f} s  {messages} messages"
-                  f" {theirs:7.0f} messages/s  CPU {mm_cpu:.2f} s "
+            print(f"  mailmerge --dry-run --output-format raw  {mm_wall:7.2f} s  {messages} "
+                  f"messages {theirs:7.0f} messages/s  CPU {mm_cpu:.2f} s "
                   f"({mm_cpu / max(messages, 1) * 1000:.2f} ms/message)")  # fmt: skip
             print(f"  ratio: {ours / theirs:.2f}x mailmerge's rate (target >= 1)")
             print(
@@ -191,8 +191,8 @@ def main() -> None:
             elapsed, sampler, _ = run(packet_command(contacts, out, args.jobs), workdir, True)
             assert sampler is not None
             letters = sum(1 for _ in out.glob("*/*.txt"))
-            print(f"\npeak memory, {letters} letters, text formats: {sampler.peak_pss / 1024:.0f} MB"
-                  f" PSS, all processes (target <= 400 MB); RSS sum "
+            print(f"\npeak memory, {letters} letters, text formats: "
+                  f"{sampler.peak_pss / 1024:.0f} MB PSS, all processes (target <= 400 MB); RSS sum "
                   f"{sampler.peak_rss / 1024:.0f} MB, largest process "
                   f"{sampler.peak_single / 1024:.0f} MB; run {elapsed:.1f} s")  # fmt: skip
     finally:
