@@ -192,7 +192,8 @@ def main() -> None:
             assert sampler is not None
             letters = sum(1 for _ in out.glob("*/*.txt"))
             print(f"\npeak memory, {letters} letters, text formats: "
-                  f"{sampler.peak_pss / 1024:.0f} MB PSS, all processes (target <= 400 MB); RSS sum "
+                  f"{sampler.peak_pss / 1024:.0f} MB PSS, all processes (target <= 400 MB); "
+                  f"RSS sum "
                   f"{sampler.peak_rss / 1024:.0f} MB, largest process "
                   f"{sampler.peak_single / 1024:.0f} MB; run {elapsed:.1f} s")  # fmt: skip
     finally:
