@@ -25,6 +25,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -82,6 +83,12 @@ def _names_city(quote: Quote, city: City) -> bool:
     us_named = f" {name_key(city.name)} " in f" {text} "
     partners = {name_key(n) for t in city.ties for n in (t.russian_city, *t.russian_city_alt)}
     return us_named and any(f" {p} " in f" {text} " for p in partners)
+
+
+@lru_cache(maxsize=256)
+def _quotes_for(city: City, quotes: tuple[Quote, ...]) -> QuoteSet:
+    """select_quotes(), once a city: a packet asks again for every letter to that city."""
+    return select_quotes(city, quotes)
 
 
 def select_quotes(city: City, quotes: Sequence[Quote]) -> QuoteSet:
@@ -220,7 +227,7 @@ def build_context(
         sender=SenderView.of(sender, official),
         date=date,
         date_text=us_date(date),
-        quotes=select_quotes(city, quotes),
+        quotes=_quotes_for(city, tuple(quotes)),
         salutation=salutation_for(official),
         address_block=address_block,
     )

@@ -213,6 +213,7 @@ class LetterFactory:
         #: fsync every file; the packet does without and checks sizes instead (see output.py)
         self.durable = durable
         self._renderers: dict[str, Any] = {}
+        self._folders: dict[tuple[Path, str], Path] = {}
 
     def compose(self, job: LetterJob) -> Letter:
         return compose_letter(
@@ -241,6 +242,16 @@ class LetterFactory:
     def render(self, letter: Letter, name: str) -> bytes:
         return self.renderer(name).render(letter)
 
+    def path(self, out: Path, folder: str, name: str) -> Path:
+        """``out/folder/name``, checked to stay inside ``out``; folders are resolved once
+        (resolving costs a system call a path component, twice a file)."""
+        if "/" in name or name in (".", "..") or not name:
+            return inside(out, folder, name)
+        key = (out, folder)
+        if key not in self._folders:
+            self._folders[key] = inside(out, folder)
+        return self._folders[key] / name
+
     def write(self, job: LetterJob, out: Path) -> LetterResult:
         """Compose the letter and write every file format; failures end up in the result."""
         result = LetterResult(job)
@@ -262,10 +273,11 @@ class LetterFactory:
                 continue
             if name == "eml" and not job.official.email:
                 continue
-            relative = f"{job.folder}/{job.stem}{suffix(name)}"
+            filename = f"{job.stem}{suffix(name)}"
+            relative = f"{job.folder}/{filename}"
             try:
                 data = self.render(letter, name)
-                atomic_write(inside(out, relative), data, self.durable)
+                atomic_write(self.path(out, job.folder, filename), data, self.durable)
             except AdvocacyError as err:
                 result.status, result.error = "failed", f"{name}: {err}"
                 continue

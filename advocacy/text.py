@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from unidecode import unidecode
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=8192)  # a city's slug is asked for again for each of its letters
 def slugify(text: str, max_length: int = 80) -> str:
     """Return an ASCII slug that is safe as one path component ("San José" -> "san-jose").
 
@@ -22,6 +24,9 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug or "unnamed"
 
 
+# unidecode takes ~0.3 ms for a quotation; the same names and passages are compared again
+# for every letter of a packet
+@lru_cache(maxsize=8192)
 def name_key(text: str) -> str:
     """Return a key for comparing names: no accents, no case, no punctuation, "Saint" as "st"."""
     ascii_text = unidecode(text or "").lower()
@@ -41,6 +46,7 @@ def us_date(day: dt.date) -> str:
     return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
+@lru_cache(maxsize=1024)  # strptime is slow, and letters format the same few dates
 def long_date(text: str) -> str:
     """Format "2022-03-08" as "March 8, 2022", "2022-03" as "March 2022"; else unchanged."""
     for pattern, style in (("%Y-%m-%d", "day"), ("%Y-%m", "month"), ("%Y", "year")):

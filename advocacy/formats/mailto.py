@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from advocacy.formats import Style
 from advocacy.formats.text import email_text
@@ -21,15 +20,34 @@ MAX_LENGTH = 1800
 CUT_NOTICE = "[This message was shortened to fit an email link; the full letter is attached.]"
 
 
+def _percent_table(safe: str) -> dict[int, str]:
+    """For str.translate over UTF-8 bytes read as Latin-1: each byte to itself or ``%XX``.
+
+    The same result as ``urllib.parse.quote(text, safe)``, done in C rather than a byte at a
+    time in Python (a mailto link has ~1,800 characters).
+    """
+    keep = set(_UNRESERVED + safe)
+    return {byte: chr(byte) if chr(byte) in keep else f"%{byte:02X}" for byte in range(256)}
+
+
+_UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~"
+_VALUE = _percent_table("")
+_ADDRESS = _percent_table("@!$'*+;:")
+
+
+def _percent(text: str, table: dict[int, str]) -> str:
+    return text.encode("utf-8").decode("latin-1").translate(table)
+
+
 def encode_value(text: str) -> str:
     """Percent-encode a header value or body as RFC 6068 asks, with CRLF line breaks."""
     crlf = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
-    return quote(crlf, safe="", encoding="utf-8")
+    return _percent(crlf, _VALUE)
 
 
 def encode_address(address: str) -> str:
     """Percent-encode an addr-spec for the ``to`` part; ``@`` stays readable."""
-    return quote(address, safe="@!$'*+;:", encoding="utf-8")
+    return _percent(address, _ADDRESS)
 
 
 def build_uri(to: str, subject: str, body: str) -> str:

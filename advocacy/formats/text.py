@@ -12,20 +12,54 @@ SUFFIX = ".txt"
 WIDTH = 72
 
 
+_TEXTWRAP_SPACE = frozenset("\t\n\x0b\x0c\r")
+
+
+def fill_lines(text: str, width: int, first: str, indent: str) -> list[str]:
+    """``textwrap.wrap(text, width, initial_indent=first, subsequent_indent=indent,
+    break_long_words=False, break_on_hyphens=False)``, many times faster for text of single spaces
+    (what letters hold); other text goes to textwrap itself."""
+    if (
+        not text
+        or "  " in text
+        or text[0] == " "
+        or text[-1] == " "
+        or (not _TEXTWRAP_SPACE.isdisjoint(text))
+    ):
+        return textwrap.wrap(
+            text,
+            width,
+            initial_indent=first,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    # Single spaces only: each line ends at the last space that keeps it within the width
+    # (found by str.rfind, not word by word); a word longer than the width gets a line alone.
+    lines: list[str] = []
+    prefix, start, end = first, 0, len(text)
+    while True:
+        room = width - len(prefix)
+        if end - start <= room:
+            lines.append(prefix + text[start:])
+            return lines
+        cut = text.rfind(" ", start, start + room + 1) if room > 0 else -1
+        if cut < 0:
+            cut = text.find(" ", start)
+            if cut < 0:
+                lines.append(prefix + text[start:])
+                return lines
+        lines.append(prefix + text[start:cut])
+        prefix, start = indent, cut + 1
+
+
 def paragraph_lines(paragraph: Paragraph, width: int | None) -> list[str]:
     """Lay out one paragraph; ``width=None`` keeps each paragraph on one line (for email)."""
 
     def wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
         if width is None:
             return [(first if first is not None else indent) + text]
-        return textwrap.wrap(
-            text,
-            width,
-            initial_indent=first if first is not None else indent,
-            subsequent_indent=indent,
-            break_long_words=False,
-            break_on_hyphens=False,
-        ) or [indent]
+        return fill_lines(text, width, first if first is not None else indent, indent) or [indent]
 
     if paragraph.kind == "list":
         lines: list[str] = []
@@ -63,15 +97,7 @@ def sources(notes: Sequence[Note], width: int | None) -> list[str]:
         if width is None:
             lines.append(entry)
         else:
-            lines.extend(
-                textwrap.wrap(
-                    entry,
-                    width,
-                    subsequent_indent="    ",
-                    break_long_words=False,
-                    break_on_hyphens=False,
-                )
-            )
+            lines.extend(fill_lines(entry, width, "", "    "))
     return ["\n".join(lines)]
 
 
