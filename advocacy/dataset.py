@@ -178,7 +178,13 @@ def embedded_ties() -> tuple[Tie, ...]:
 
 
 def _decision(record: dict[str, Any], where: str, index: int) -> tuple[str, str | None]:
-    """Who decided the tie's status, and the page that shows it (absent: "unknown", None)."""
+    """Who decided the tie's status, and the page that shows it; both are required fields."""
+    if "decided_by" not in record or "decision_source" not in record:
+        raise DataError(
+            f"record {index} lacks decided_by or decision_source (write 'unknown' and null "
+            "when no decision is known)",
+            where,
+        )
     decided_by = str(record.get("decided_by") or "unknown")
     if decided_by not in DECIDERS:
         raise DataError(

@@ -277,12 +277,15 @@ def test_decided_by_defaults_to_unknown_and_is_checked():
         t.decided_by in ("city", "council", "mayor", "nonprofit", "unknown")
         for t in embedded_ties()
     )
-    assert _decision({}, "ties.yaml", 1) == ("unknown", None)
+    unknown = {"decided_by": "unknown", "decision_source": None}
+    assert _decision(unknown, "ties.yaml", 1) == ("unknown", None)
+    with pytest.raises(DataError, match="record 2 lacks decided_by or decision_source"):
+        _decision({}, "ties.yaml", 2)
     url = "https://example.gov/minutes"
     assert _decision({"decided_by": "council", "decision_source": url}, "t", 1) == ("council", url)
     with pytest.raises(DataError, match="decided_by 'governor' is not one of"):
-        _decision({"decided_by": "governor"}, "ties.yaml", 3)
+        _decision({"decided_by": "governor", "decision_source": None}, "ties.yaml", 3)
     with pytest.raises(DataError, match="is not an http"):
         _decision({"decided_by": "council", "decision_source": "council minutes"}, "t", 1)
     with pytest.raises(DataError, match="needs a decision_source"):
-        _decision({"decided_by": "mayor"}, "t", 1)
+        _decision({"decided_by": "mayor", "decision_source": None}, "t", 1)
