@@ -341,6 +341,7 @@ def compose_letter(
 ) -> Letter:
     """Render ``info`` for one official and return the Letter every format is made from."""
     context = build_context(official, city, sender, date, quotes, extras)
+    context.setdefault("salutation_punctuation", info.salutation_punctuation)
     sections = split_sections(render_template(environment, info, context), str(info.path))
     body_numbers: dict[str, int] = {}
     short_numbers: dict[str, int] = {}

@@ -67,7 +67,8 @@ class Config:
 
         ``[style]`` keys: ``stylesheet`` (a CSS file replacing the built-in letter.css),
         ``organisation`` and ``logo`` (the letterhead; the logo must sit in a templates
-        folder), ``reference_docx`` (a Word file whose styles the DOCX letters use).
+        folder), ``reference_docx`` (a Word file whose styles the DOCX letters use),
+        ``fold_marks`` (true: marks in the margin where the sheet is folded in thirds).
         """
         section = self.raw.get("style", {})
         if not isinstance(section, dict):
@@ -82,6 +83,9 @@ class Config:
                 raise ConfigError(f"{self.path}: [style] {key}: no such file {path}")
             return path
 
+        fold_marks = section.get("fold_marks", False)
+        if not isinstance(fold_marks, bool):
+            raise ConfigError(f"{self.path}: [style] fold_marks must be true or false")
         letterhead = {
             key: str(section[key]) for key in ("organisation", "logo", "tagline") if key in section
         }
@@ -93,6 +97,7 @@ class Config:
             stylesheet=path_of("stylesheet"),
             letterhead=letterhead,
             reference_docx=path_of("reference_docx"),
+            fold_marks=fold_marks,
         )
 
     def default_map(self) -> dict[str, dict[str, Any]]:

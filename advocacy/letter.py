@@ -122,22 +122,32 @@ class Letter:
 
     @property
     def recipient_lines(self) -> tuple[str, ...]:
-        """The inside address, as it must show through a window envelope."""
+        """The inside address: name, title (and district), office, postal address."""
+        return self.address_forms()[0]
+
+    def address_forms(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The inside address, and the same with title and office on one line.
+
+        The print layouts use the second form when the first is too tall for the window of
+        the envelope (see ``advocacy.formats.window``).
+        """
         official = self.official
         name = f"{official.honorific} {official.name}" if official.honorific else official.name
         title = official.display_title
         if official.district and official.role == "council_member":
-            title = f"{title}, District {official.district}"
-        lines = [name, title]
+            title = f"{title}, {district_label(official.district)}"
+        office: list[str] = []
+        address: list[str] = []
         if official.address:
             address = official.address.splitlines()
-            city_line = f"City of {official.city}"
             if not any(official.city.lower() in line.lower() for line in address[:-1]):
-                lines.append(city_line)
-            lines.extend(address)
+                office = [f"City of {official.city}"]
         else:
-            lines.extend([f"City of {official.city}", f"{official.city}, {official.state}"])
-        return tuple(lines)
+            office = [f"City of {official.city}"]
+            address = [f"{official.city}, {official.state}"]
+        full = (name, title, *office, *address)
+        joined = (name, ", ".join((title, *office)), *address)
+        return full, joined
 
     @property
     def has_placeholders(self) -> bool:

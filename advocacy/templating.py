@@ -37,6 +37,7 @@ from advocacy.inputs import (
     text_problem,
 )
 from advocacy.models import TIE_STATUSES
+from advocacy.typography import TypographyExtension
 
 #: Characters the letter engine uses as markers; they are removed from every data value.
 MARK_FIRST, MARK_LAST = "\ue000", "\ue01f"
@@ -161,7 +162,8 @@ def make_environment(folders: Iterable[Path], *, html: bool = False) -> jinja2.E
 
     ``html=True`` autoescapes everything (the layout given to WeasyPrint); otherwise templates
     render plain text and every inserted data value is stripped of marker characters and
-    line breaks.
+    line breaks, and the template's own text gets curly quotes and en dashes
+    (:class:`~advocacy.typography.TypographyExtension`; values print as written).
     """
     environment = _Sandbox(
         loader=_Loader(list(folders)),
@@ -171,6 +173,7 @@ def make_environment(folders: Iterable[Path], *, html: bool = False) -> jinja2.E
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=None if html else _finalize,
+        extensions=() if html else (TypographyExtension,),
     )
     return environment
 
@@ -196,6 +199,8 @@ class TemplateInfo:
     max_minutes: float | None = None
     #: tie statuses the template is written for (``tie_status`` in the metadata); empty: all
     tie_statuses: tuple[str, ...] = ()
+    #: what follows the salutation (``salutation_punctuation``): a business letter's colon
+    salutation_punctuation: str = ":"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -313,6 +318,7 @@ def read_meta(path: Path, origin: str) -> TemplateInfo:
         words_per_minute=number("words_per_minute", whole=True),
         max_minutes=float(max_minutes) if max_minutes else None,
         tie_statuses=tuple(statuses),
+        salutation_punctuation=text("salutation_punctuation", ":"),
     )
 
 

@@ -61,7 +61,7 @@ def test_metadata_and_layout_parts(html: str) -> None:
     assert '<meta name="author" content="Mary O&#39;Neil">' in html
     assert '<meta name="description" content="Letter to Mayor José Peña, Springfield, IL">' in html
     assert '<meta name="dcterms.created" content="2024-06-03T00:00:00Z">' in html
-    assert '<address class="inside-address">' in html
+    assert '<address class="inside-address" style="top: ' in html
     assert "<blockquote><p>Sister cities must choose" in html
     assert "Dear Mayor Peña,</p>" in html
     assert "@page" in html  # the stylesheet is inlined

@@ -221,7 +221,7 @@ def test_mailto_decodes_back_to_the_short_form(tmp_path, sender):
     link = mailto_of(tmp_path / "out/san-jose-ca/manifest.json", "Matt Mahan")
     assert len(link) <= 1800 and "+" not in link.split("?", 1)[1]
     body = unquote(link.split("&body=", 1)[1])
-    assert body.startswith("Dear Mayor Mahan,\r\n\r\n")
+    assert body.startswith("Dear Mayor Mahan:\r\n\r\n")
     assert "Sources\r\n[1]" in body
 
 
@@ -239,13 +239,13 @@ def test_san_jose_every_format_for_mayor_and_ten_council_members(tmp_path, sende
         assert len(list(folder.glob(f"*.{suffix}"))) == 11, suffix
     reader = PdfReader(folder / "pamela-campos.pdf")
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-    assert "Pamela Campos" in text and "Dear Councilmember Campos," in text
+    assert "Pamela Campos" in text and "Dear Councilmember Campos:" in text
     assert "still twinned with the city of San Jose" in text
     assert "Interfax-Ukraine" in text  # the footnote
     assert reader.metadata.title.startswith("Please end San Jose")
     document = docx.Document(io.BytesIO((folder / "pamela-campos.docx").read_bytes()))
     paragraphs = [p.text for p in document.paragraphs]
-    assert "Dear Councilmember Campos," in paragraphs
+    assert "Dear Councilmember Campos:" in paragraphs
     assert any("still twinned with the city of San Jose" in p for p in paragraphs)
     with zipfile.ZipFile(folder / "pamela-campos.docx") as archive:
         assert "Interfax-Ukraine" in archive.read("word/footnotes.xml").decode()

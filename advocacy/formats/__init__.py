@@ -34,6 +34,8 @@ class Style:
     stylesheet: Path | None = None
     letterhead: dict[str, Any] = field(default_factory=dict)
     reference_docx: Path | None = None
+    #: short marks in the left margin where the sheet is folded in thirds
+    fold_marks: bool = False
 
 
 class Renderer(Protocol):

@@ -23,8 +23,10 @@ from markupsafe import Markup
 from advocacy import __version__
 from advocacy.exceptions import RenderFailed, TemplateFailed
 from advocacy.formats import Style
+from advocacy.formats.window import AddressFit, fit_address
 from advocacy.letter import Letter, Note, NoteRef, Part
 from advocacy.templating import shared_environment, template_error
+from advocacy.typography import keep_last_words_together
 
 LAYOUT = "letter.html.j2"
 STYLESHEET = "letter.css"
@@ -187,11 +189,21 @@ def layout(style: Style) -> jinja2.Template:
         raise template_error(err, LAYOUT) from err
 
 
-def render_html(letter: Letter, style: Style, *, inline_stylesheet: bool = True) -> str:
+def window_address(letter: Letter) -> AddressFit:
+    """The inside address fitted to the envelope window (lines, type size, position)."""
+    full, joined = letter.address_forms()
+    return fit_address(full, joined)
+
+
+def render_html(
+    letter: Letter, style: Style, *, inline_stylesheet: bool = True, compact: bool = False
+) -> str:
     """Render the letter's print layout to an HTML string (deterministic).
 
     With ``inline_stylesheet=False`` the page carries no ``<style>`` element: the caller
     applies the stylesheet itself (the PDF renderer parses it once and reuses it).
+    ``compact=True`` sets the class ``compact`` on the body: tighter spacing, the same type
+    size, for a letter that runs a little over one page.
     """
     css = read_stylesheet(style) if inline_stylesheet else ""
     created = dt.datetime.combine(letter.date, dt.time(), dt.UTC)
@@ -200,6 +212,10 @@ def render_html(letter: Letter, style: Style, *, inline_stylesheet: bool = True)
         "letter": letter,
         "blocks": all_blocks[: len(letter.paragraphs)],
         "appendix": all_blocks[len(letter.paragraphs) :],
+        "address": window_address(letter),
+        "subject": keep_last_words_together(letter.subject),
+        "fold_marks": style.fold_marks,
+        "compact": compact,
         "stylesheet": style_markup(css) if css else "",
         "letterhead": letterhead_context(style),
         "description": description(letter),

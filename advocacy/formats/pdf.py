@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from weasyprint import CSS, HTML
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -75,7 +76,8 @@ class Renderer:
         folders = style.template_folders
         self.base_url = str(Path(folders[0]).resolve()) + "/" if folders else None
         #: extra WeasyPrint rendering options, e.g. ``full_fonts=True`` (see DEFAULT_OPTIONS).
-        self.options = dict(options)
+        #: Letters are tagged PDF/UA-1: structure tags in reading order, language, title.
+        self.options = {"pdf_variant": "pdf/ua-1", **options}
         self.options.setdefault("cache", {})  # images (a letterhead logo) decoded once
         self._stylesheets: dict[Path, CSS] = {}
 
@@ -100,11 +102,21 @@ class Renderer:
                 raise RenderFailed(f"cannot read stylesheet {path}: {err}") from err
         return [self._stylesheets[key]]
 
-    def render(self, letter: Letter) -> bytes:
-        page = render_html(letter, self.style, inline_stylesheet=False)
-        document = HTML(string=page, base_url=self.base_url, url_fetcher=self.fetcher)
-        pdf = document.write_pdf(
+    def layout(self, letter: Letter, *, compact: bool = False) -> Document:
+        """Lay the letter out (WeasyPrint's ``Document``: its pages, not yet drawn)."""
+        page = render_html(letter, self.style, inline_stylesheet=False, compact=compact)
+        html = HTML(string=page, base_url=self.base_url, url_fetcher=self.fetcher)
+        return html.render(
             stylesheets=self.stylesheets(), font_config=self.font_config, **self.options
         )
+
+    def render(self, letter: Letter) -> bytes:
+        document = self.layout(letter)
+        if len(document.pages) == 2 and not letter.appendix:
+            # A few lines over: tighter spacing may bring the letter back to one page.
+            compact = self.layout(letter, compact=True)
+            if len(compact.pages) == 1:
+                document = compact
+        pdf = document.write_pdf(**self.options)
         assert pdf is not None
         return pdf
