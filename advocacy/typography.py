@@ -5,7 +5,8 @@ rewrites the literal text of a template (Jinja's ``data`` tokens) when the templ
 compiled, so the built-in templates and a user's own get the same typography. Values printed
 from the data (names, quotations, addresses) are never touched: they print as written.
 
-Rules, applied to template text only:
+Rules, applied to template text only (and to string literals inside ``{{ ... }}``, which are
+text the template prints; strings in ``{% ... %}`` tags may be compared with data and stay):
 
 - ``"`` becomes an opening quote (“) after a space, a line start or an opening bracket and
   before a non-space, and a closing quote (”) otherwise; ``'`` likewise becomes ‘ or ’, and
@@ -70,6 +71,7 @@ class TypographyExtension(Extension):
     def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
         before = ""  # the last character printed, as far as the template text tells
         pending: Token | None = None  # a data token, held until the next token is known
+        printing = False  # inside {{ ... }}
         for token in stream:
             if pending is not None:
                 # a value printed right after the text counts as a word for the dash rule
@@ -83,8 +85,14 @@ class TypographyExtension(Extension):
             if token.type == "data":
                 pending = token
                 continue
-            if token.type == "variable_end":
+            if token.type == "variable_begin":
+                printing = True
+            elif token.type == "variable_end":
+                printing = False
                 before = "a"  # a value was printed: a quote right after it closes
+            elif token.type == "string" and printing:
+                # text the template writes inside a print statement ("'s tie with " ~ ...)
+                token = Token(token.lineno, "string", en_dashes(curl(token.value, "a")))
             yield token
         if pending is not None:
             yield Token(pending.lineno, "data", en_dashes(curl(pending.value, before), before))

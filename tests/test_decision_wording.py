@@ -124,13 +124,13 @@ def test_the_situation_names_the_decider_and_its_date(template):
     assert f"the City Council voted on {DATE_TEXT} to suspend the tie" in council
     [mayor] = render(template, "terminated", "mayor")[:1]
     assert (
-        f"the mayor decided on {DATE_TEXT} to end Springfield's government ties with Tver" in mayor
+        f"the mayor decided on {DATE_TEXT} to end Springfield’s government ties with Tver" in mayor
     )
     [city] = render(template, "kept", "city")[:1]
     assert f"Springfield has kept this tie: the city government decided on {DATE_TEXT}" in city
     [nonprofit] = render(template, "kept", "nonprofit")[:1]
     assert (
-        f"the tie has stayed in place: Springfield's sister-city association, a nonprofit, "
+        f"the tie has stayed in place: Springfield’s sister-city association, a nonprofit, "
         f"decided on {DATE_TEXT} to keep it, and I could find no decision by the city itself"
     ) in " ".join(nonprofit.split())
     [unknown] = render(template, "suspended", "unknown")[:1]
@@ -146,9 +146,9 @@ def test_a_month_is_written_in_and_no_date_is_left_out():
 
 def test_thanks_only_for_the_citys_own_decision():
     [thanked] = render("thank-you", "terminated", "council")[:1]
-    assert "Thank you for ending Springfield's tie with Tver" in thanked
+    assert "Thank you for ending Springfield’s tie with Tver" in thanked
     [not_thanked] = render("thank-you", "terminated", "nonprofit")[:1]
-    assert "Springfield's tie with Tver has ended" in not_thanked
+    assert "Springfield’s tie with Tver has ended" in not_thanked
     [comment] = render("public-comment", "suspended", "mayor")
     assert "Thank you for suspending this tie." in comment
     [comment] = render("public-comment", "suspended", "unknown")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from advocacy.formats.window import ADDRESS_BOX, MAX_LINES, block_height, fit_address, text_width
 from advocacy.templating import make_environment
-from advocacy.text import district_label
+from advocacy.residency import district_label
 from advocacy.typography import NBSP, curl, en_dashes, keep_last_words_together
 
 
@@ -23,7 +23,8 @@ def test_template_text_gets_curly_quotes_and_en_dashes(tmp_path: Path) -> None:
     out = render(
         tmp_path,
         """{{ city }}'s tie. Don't wait: "end it" - now. '90s, 'quoted' words. "{{ city }}".\n"""
-        "- a list item\nwell-known - {{ a }} - {{ b }}\n",
+        "- a list item\nwell-known - {{ a }} - {{ b }}\n"
+        """{{ a ~ "'s" }}{% if a ~ "'s" == "Chicago's" %}!{% endif %}\n""",
         city="San Jose",
         a="Chicago",
         b="Moscow",
@@ -31,7 +32,7 @@ def test_template_text_gets_curly_quotes_and_en_dashes(tmp_path: Path) -> None:
     assert out == (
         "San Jose\u2019s tie. Don\u2019t wait: \u201cend it\u201d \u2013 now. \u201890s, "
         "\u2018quoted\u2019 words. \u201cSan Jose\u201d.\n- a list item\n"
-        "well-known \u2013 Chicago \u2013 Moscow\n"
+        "well-known \u2013 Chicago \u2013 Moscow\nChicago\u2019s!"
     )
 
 
