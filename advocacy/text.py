@@ -58,4 +58,3 @@ def long_date(text: str) -> str:
             return us_date(day)
         return f"{MONTHS[day.month - 1]} {day.year}" if style == "month" else str(day.year)
     return text
-

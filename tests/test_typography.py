@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from advocacy.formats.window import ADDRESS_BOX, MAX_LINES, block_height, fit_address, text_width
-from advocacy.templating import make_environment
 from advocacy.residency import district_label
+from advocacy.templating import make_environment
 from advocacy.typography import NBSP, curl, en_dashes, keep_last_words_together
 
 
