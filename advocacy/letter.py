@@ -14,7 +14,7 @@ from typing import Any
 from advocacy.dataset import City
 from advocacy.models import Official, Quote, Sender, Tie
 from advocacy.residency import district_label, is_resident
-from advocacy.text import us_date
+from advocacy.text import district_heading, us_date
 
 PLACEHOLDER_NAME = "[Your name]"
 PLACEHOLDER_ADDRESS = ("[Your street address]", "[City, State ZIP]")
@@ -135,7 +135,7 @@ class Letter:
         name = f"{official.honorific} {official.name}" if official.honorific else official.name
         title = official.display_title
         if official.district and official.role == "council_member":
-            title = f"{title}, {district_label(official.district)}"
+            title = f"{title}, {district_heading(official.district)}"
         office: list[str] = []
         address: list[str] = []
         if official.address:

@@ -58,3 +58,16 @@ def long_date(text: str) -> str:
             return us_date(day)
         return f"{MONTHS[day.month - 1]} {day.year}" if style == "month" else str(day.year)
     return text
+
+
+def district_heading(district: str | None) -> str:
+    """The district in an address, printed as written: "2" -> "District 2".
+
+    A value that already names its kind ("District 2", "Ward 3", "Seat 5") is kept as
+    written, so "District 2" never prints as "District District 2"; nothing else is changed
+    (a "²" stays a "²": data prints literally).
+    """
+    value = " ".join((district or "").split())
+    if not value:
+        return ""
+    return value if value[0].isalpha() else f"District {value}"

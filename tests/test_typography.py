@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from advocacy.formats.window import ADDRESS_BOX, MAX_LINES, block_height, fit_address, text_width
-from advocacy.residency import district_label
 from advocacy.templating import make_environment
+from advocacy.text import district_heading
 from advocacy.typography import NBSP, curl, en_dashes, keep_last_words_together
 
 
@@ -66,10 +66,10 @@ def test_subject_keeps_its_last_two_words_together() -> None:
 @pytest.mark.parametrize(
     ("value", "label"),
     [("2", "District 2"), ("District 2", "District 2"), ("Ward 5", "Ward 5"), ("", ""),
-     (None, ""), ("  10 ", "District 10")],
+     (None, ""), ("  10 ", "District 10"), ("²", "District ²")],
 )  # fmt: skip
-def test_district_label(value: str | None, label: str) -> None:
-    assert district_label(value) == label
+def test_district_heading(value: str | None, label: str) -> None:
+    assert district_heading(value) == label
 
 
 def test_district_is_never_doubled() -> None:
