@@ -271,5 +271,5 @@ def test_letter_to_another_city_makes_no_claim(tmp_path: Path):
     result = CliRunner().invoke(cli, [*args, "--sender", "me.toml", "--date", "2026-11-23"])
     assert result.exit_code == 0, result.output
     text = " ".join((tmp_path / "out/chicago-il/brandon-johnson.txt").read_text().split())
-    assert "I live in San Jose and am writing to Chicago's leaders" in text
+    assert "I live in San Jose and am writing to Chicago’s leaders" in text
     assert not re.search(r"\bresident|our city|District 3", text, re.IGNORECASE)

@@ -292,8 +292,8 @@ def test_someone_from_elsewhere_writes_as_a_non_resident_to_the_mayor_only(brows
     href = mayor.find_element(By.CSS_SELECTOR, "a[data-act=mailto]")
     assert href.get_attribute("href") == mailto_link(letter).uri
     text = mayor.find_element(By.CSS_SELECTOR, ".letter").text
-    assert "I live in Chicago and am writing to Portland's leaders" in text
-    assert "I am a resident" not in text and "our city's" not in text
+    assert "I live in Chicago and am writing to Portland’s leaders" in text
+    assert "I am a resident" not in text and "our city’s" not in text
     assert requests_made(browser) == []
 
 
