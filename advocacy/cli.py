@@ -18,6 +18,8 @@ from advocacy.cli_common import (
     CONTEXT_SETTINGS,
     AdvocacyGroup,
     State,
+    handle_interrupts,
+    leave_if_interrupted,
     pass_state,
 )
 from advocacy.cli_common import emit_json as _emit_json
@@ -52,6 +54,7 @@ def cli(ctx: click.Context, contacts: tuple[Path, ...]) -> None:
     if not contacts and config.contacts:
         contacts = tuple(config.contacts)
     ctx.obj = State(contacts, config)
+    handle_interrupts(ctx)
 
 
 @cli.group(cls=AdvocacyGroup)
@@ -327,7 +330,11 @@ def letter(
 
 def main() -> None:
     """Run the command line (the ``advocacy`` console script)."""
-    cli(prog_name="advocacy")
+    try:
+        cli(prog_name="advocacy")
+    except SystemExit as done:
+        leave_if_interrupted(done.code)
+        raise
 
 
 from advocacy.cli_data import cities, contacts_import, officials, quotes  # noqa: E402

@@ -155,6 +155,8 @@ def packet(
 def _summarise(report: Any, quiet: bool) -> None:
     """The end-of-run summary: letters per format, skipped officials, warnings, time."""
     echo = click.echo
+    for notice in report.notices:
+        echo(f"Warning: {notice}", err=True)
     if report.interrupted:
         echo(
             f"Interrupted: {report.rendered} letters written in this run, {report.pending} not "

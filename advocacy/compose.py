@@ -30,6 +30,7 @@ from typing import Any
 
 import jinja2
 
+from advocacy.budget import OverBudget, letter_budget, render_bounded
 from advocacy.dataset import City
 from advocacy.exceptions import TemplateFailed
 from advocacy.letter import (
@@ -240,10 +241,15 @@ def build_context(
 def render_template(
     environment: jinja2.Environment, info: TemplateInfo, context: dict[str, Any]
 ) -> str:
-    """Render a letter template to marked-up text; Jinja errors name the template and line."""
+    """Render a letter template to marked-up text; Jinja errors name the template and line.
+
+    The rendering is bounded in time, memory and size (:mod:`advocacy.budget`): a template
+    over a limit fails this letter with its file and line.
+    """
     try:
-        template = environment.get_template(info.path.name)
-        return template.render(context)
+        with letter_budget():
+            template = environment.get_template(info.path.name)
+            return render_bounded(template, context)
     except TemplateFailed:
         raise
     except RecursionError as err:
@@ -256,7 +262,16 @@ def render_template(
         ) from err
     except jinja2.TemplateError as err:
         raise template_error(err, str(info.path)) from err
-    except (TypeError, ValueError, AttributeError, ZeroDivisionError, KeyError) as err:
+    except (
+        OverBudget,
+        OverflowError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        ZeroDivisionError,
+        KeyError,
+        IndexError,
+    ) as err:
         raise template_error(err, str(info.path)) from err
 
 

@@ -21,7 +21,7 @@ from advocacy.formats import FILE_FORMATS, FORMATS, Style, renderer, suffix
 from advocacy.formats.mailto import mailto_link
 from advocacy.letter import Letter
 from advocacy.models import ROLES, Official, Quote, Sender
-from advocacy.output import atomic_write, inside
+from advocacy.output import atomic_write, inside, write_all_or_none
 from advocacy.templating import (
     TemplateInfo,
     find_template,
@@ -259,6 +259,7 @@ class LetterFactory:
             letter = self.compose(job)
         except AdvocacyError as err:
             result.status, result.error = "failed", str(err)
+            _keep_previous(result, job, out, self.formats)
             return result
         result.subject = letter.subject
         result.warnings.extend(letter.warnings)
@@ -268,6 +269,7 @@ class LetterFactory:
                 result.mailto, result.mailto_length = link.uri, link.length
                 if link.shortened:
                     result.warnings.append(f"mailto body shortened to fit {link.length} characters")
+        rendered: dict[str, tuple[str, Path, bytes]] = {}
         for name in self.formats:
             if name not in FILE_FORMATS:
                 continue
@@ -276,18 +278,48 @@ class LetterFactory:
             filename = f"{job.stem}{suffix(name)}"
             relative = f"{job.folder}/{filename}"
             try:
-                data = self.render(letter, name)
-                atomic_write(self.path(out, job.folder, filename), data, self.durable)
+                path = self.path(out, job.folder, filename)
+                rendered[name] = (relative, path, self.render(letter, name))
             except AdvocacyError as err:
                 result.status, result.error = "failed", f"{name}: {err}"
-                continue
-            except Exception as err:  # noqa: BLE001 - one format failing must not stop the rest
+                break
+            except Exception as err:  # noqa: BLE001 - reported as this letter's failure
                 result.status = "failed"
                 result.error = f"{name}: {type(err).__name__}: {err}"
-                continue
+                break
+        if result.status == "ok":
+            try:
+                files = {path: data for _, path, data in rendered.values()}
+                write_all_or_none(files, self.durable)
+            except AdvocacyError as err:
+                result.status, result.error = "failed", str(err)
+        if result.status != "ok":
+            _keep_previous(result, job, out, self.formats)
+            return result
+        for name, (relative, _, data) in rendered.items():
             result.files[name] = relative
             result.sizes[name] = len(data)
         return result
+
+
+def _keep_previous(result: LetterResult, job: LetterJob, out: Path, formats: Sequence[str]) -> None:
+    """A failed letter keeps its files from an earlier run: list them, as they are on disk.
+
+    Nothing of the letter is written unless every format rendered and was written, so the
+    files at its names are the last good ones.
+    """
+    for name in formats:
+        if name not in FILE_FORMATS:
+            continue
+        relative = f"{job.folder}/{job.stem}{suffix(name)}"
+        try:
+            info = inside(out, relative).stat()
+        except (OSError, AdvocacyError):
+            continue
+        result.files[name] = relative
+        result.sizes[name] = info.st_size
+    if result.files:
+        result.warnings.append("not rendered again: the files of the last good run are kept")
 
 
 # -- per-city index and manifest -------------------------------------------------------------

@@ -24,8 +24,8 @@ from typing import Any
 import jinja2
 import yaml
 from jinja2.loaders import split_template_path
-from jinja2.sandbox import SandboxedEnvironment
 
+from advocacy.budget import BoundedSandbox, OverBudget, bound_filters
 from advocacy.exceptions import DataError, TemplateFailed
 from advocacy.inputs import (
     MAX_TEXT_BYTES,
@@ -132,7 +132,7 @@ class _Loader(jinja2.BaseLoader):
         return sorted(set(self.user.list_templates()))
 
 
-class _Sandbox(SandboxedEnvironment):
+class _Sandbox(BoundedSandbox):
     """Jinja's sandbox, remembering its verdict on an attribute per (type, attribute name).
 
     The sandbox checks every attribute a template reads (a sixth of a letter's composing
@@ -175,6 +175,7 @@ def make_environment(folders: Iterable[Path], *, html: bool = False) -> jinja2.E
         finalize=None if html else _finalize,
         extensions=() if html else (TypographyExtension,),
     )
+    bound_filters(environment)
     return environment
 
 
@@ -396,6 +397,8 @@ def template_error(err: Exception, fallback_name: str) -> TemplateFailed:
         tb = tb.tb_next
     if isinstance(err, jinja2.exceptions.SecurityError):
         message = f"blocked by the sandbox: {err}"
+    elif isinstance(err, (OverBudget, OverflowError)):  # OverflowError: range(10**9)
+        message = f"over a limit: {err}"
     elif isinstance(err, jinja2.UndefinedError):
         message = f"undefined variable: {err.message}"
     else:

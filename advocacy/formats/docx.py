@@ -405,16 +405,33 @@ class _Writer:
         self.footnotes.save()
 
 
+#: python-docx (and Word) refuse core properties longer than this: a long subject or name is
+#: shortened in the properties only, never in the letter.
+MAX_PROPERTY = 255
+
+
+def property_text(text: str) -> str:
+    """``text`` fit for a core property: cleaned, at most ``MAX_PROPERTY`` characters."""
+    text = clean(text)
+    if len(text) <= MAX_PROPERTY:
+        return text
+    cut = text[: MAX_PROPERTY - 1]
+    space = cut.rfind(" ")
+    if space > MAX_PROPERTY // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
+
+
 def set_properties(document: Document, letter: Letter) -> None:
     created = dt.datetime.combine(letter.date, dt.time(), dt.UTC)
     props = document.core_properties
-    props.title = clean(letter.subject)
-    props.author = clean(letter.sender_name)
-    props.subject = clean(description(letter))
-    props.keywords = clean(", ".join(keywords(letter)))
+    props.title = property_text(letter.subject)
+    props.author = property_text(letter.sender_name)
+    props.subject = property_text(description(letter))
+    props.keywords = property_text(", ".join(keywords(letter)))
     props.comments = f"Made with {GENERATOR}"
     props.category = "Letter"
-    props.last_modified_by = clean(letter.sender_name)
+    props.last_modified_by = property_text(letter.sender_name)
     props.created = created
     props.modified = created
     props.revision = 1

@@ -84,19 +84,44 @@ def mailto_link(letter: Letter, max_length: int = MAX_LENGTH) -> MailtoLink | No
     if not to:
         return None
     paragraphs = list(letter.short_paragraphs)
-    uri = build_uri(to, letter.subject, email_text(letter, paragraphs, letter.short_notes))
+    subject = fit_subject(to, letter.subject, max_length // 2)
+    uri = build_uri(to, subject, email_text(letter, paragraphs, letter.short_notes))
     if len(uri) <= max_length:
-        return MailtoLink(uri, False)
+        return MailtoLink(uri, subject != letter.subject)
     while paragraphs:
         paragraphs.pop()
         notice = Paragraph((CUT_NOTICE,))
         kept = [*paragraphs, notice]
         body = email_text(letter, kept, _used_notes(paragraphs, letter.short_notes))
-        uri = build_uri(to, letter.subject, body)
+        uri = build_uri(to, subject, body)
         if len(uri) <= max_length:
             return MailtoLink(uri, True)
     # Even the salutation and signature do not fit: keep the subject only.
-    return MailtoLink(f"mailto:{encode_address(to)}?subject={encode_value(letter.subject)}", True)
+    return MailtoLink(f"mailto:{encode_address(to)}?subject={encode_value(subject)}", True)
+
+
+def fit_subject(to: str, subject: str, limit: int) -> str:
+    """``subject``, shortened at a word with "…" if the link to ``to`` with it alone would
+    pass ``limit`` characters: a long subject must leave room for the body, and can never
+    make the link longer than ``MAX_LENGTH`` (a 3,000-character subject did)."""
+
+    def length(text: str) -> int:
+        return len(f"mailto:{encode_address(to)}?subject={encode_value(text)}&body=")
+
+    if length(subject) <= limit:
+        return subject
+    low, high = 0, len(subject)  # the most characters that fit, found by bisection
+    while low < high:
+        middle = (low + high + 1) // 2
+        if length(subject[:middle].rstrip() + "…") <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    cut = subject[:low]
+    space = cut.rfind(" ")
+    if space > low // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
 
 
 class Renderer:

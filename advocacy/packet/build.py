@@ -55,6 +55,7 @@ class PacketReport:
     elapsed: float = 0.0
     interrupted: bool = False
     error: str | None = None
+    notices: list[str] = field(default_factory=list)  # said once, before the summary
 
     @property
     def all_up_to_date(self) -> bool:
@@ -91,6 +92,11 @@ def build_packet(
     with exclusive_lock(out) as lock_fd:
         remove_stale_temporaries(out)
         state = PacketState.load(out)
+        if state.set_aside is not None:
+            report.notices.append(
+                f"the state file was damaged: set aside as {state.set_aside.name}; every "
+                "letter is rendered again"
+            )
         records: dict[str, dict[str, Any]] = {}
         todo: list[PlannedLetter] = []
         for letter in plan.letters:
@@ -249,6 +255,9 @@ def _write_combined(
         plan.inputs_digest, cities, [p.digest for p in plan.letters], settings.duplex, complete
     )
     wants_pdf = "pdf" in settings.formats and any(letters for _, letters in sections)
+    # a run where letters failed does not replace the last good packet.pdf with one that
+    # lacks them; the manifest says it is kept (a first run still gets one)
+    keep_pdf = wants_pdf and bool(report.failed) and (out / PACKET_PDF).is_file()
     names = [INDEX_HTML, MANIFEST_CSV, MANIFEST_JSON, README_TXT]
     if wants_pdf and complete:
         names.append(PACKET_PDF)
@@ -263,6 +272,7 @@ def _write_combined(
         "formats": list(settings.formats),
         "duplex": settings.duplex,
         "complete": complete,
+        "packet_pdf": _packet_pdf_note(wants_pdf, complete, keep_pdf),
         "totals": totals,
         "cities": [{key: value for key, value in c.items() if key != "letters"} for c in cities],
         "letters": rows,
@@ -274,7 +284,9 @@ def _write_combined(
     atomic_write(out / MANIFEST_CSV, manifest_csv(rows))
     if not wants_pdf and state.combined.pop("packet_pages", None) is not None:
         (out / PACKET_PDF).unlink(missing_ok=True)  # ours, from a run that had PDFs
-    if wants_pdf and complete:
+    if keep_pdf:
+        report.pages = state.combined.get("packet_pages")  # type: ignore[assignment]
+    elif wants_pdf and complete:
         built = builder.install() if builder is not None else None
         if built is None:
             options = packet_pdf_options(plan, settings)
@@ -289,7 +301,7 @@ def _write_combined(
         "date": settings.date,
         "version": __version__,
         "duplex": settings.duplex,
-        "packet_pdf": PACKET_PDF if wants_pdf and complete else None,
+        "packet_pdf": PACKET_PDF if wants_pdf and (complete or keep_pdf) else None,
         "pages": report.pages,
         "complete": complete,
         "sender": settings.sender,
@@ -299,6 +311,14 @@ def _write_combined(
     report.combined_written += names
     if complete:
         state.combined["packet"] = combined_hash
+
+
+def _packet_pdf_note(wants_pdf: bool, complete: bool, kept: bool) -> str | None:
+    if not wants_pdf:
+        return None
+    if kept:
+        return "kept from the last run without failures: letters failed in this run"
+    return "this run" if complete else "not written: the run did not finish"
 
 
 def _all_exist(out: Path, names: Iterable[str]) -> bool:

@@ -30,7 +30,7 @@ from advocacy.packet.workers import result_of
 
 PACKET_PDF = "packet.pdf"
 #: packet.pdf while it is being built; a name remove_stale_temporaries() cleans up.
-PACKET_PDF_BUILDING = ".packet.pdf.building.tmp"
+PACKET_PDF_BUILDING = ".advocacy-packet.pdf.building.tmp"
 
 
 # -- packet.pdf: the letters' PDFs copied into one file, streamed ----------------------------

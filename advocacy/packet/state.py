@@ -5,13 +5,18 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import os
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from stat import S_ISREG
 from typing import IO, Any
 
 from advocacy import __version__
-from advocacy.exceptions import AdvocacyError, OutputError
+from advocacy.exceptions import AdvocacyError, DataError, OutputError
+from advocacy.formats import FILE_FORMATS, suffix
+from advocacy.inputs import read_input
 from advocacy.output import atomic_write, inside
 from advocacy.packet.plan import PlannedLetter
 
@@ -39,6 +44,8 @@ class PacketState:
         self.letters: dict[str, dict[str, Any]] = {}
         self.combined: dict[str, str] = {}
         self._journal: IO[str] | None = None
+        #: where a corrupt state file was moved to, if it was
+        self.set_aside: Path | None = None
 
     @property
     def path(self) -> Path:
@@ -50,24 +57,28 @@ class PacketState:
 
     @classmethod
     def load(cls, out: Path) -> PacketState:
+        """Read the snapshot and the journal; a corrupt snapshot is set aside, never trusted.
+
+        Every entry is checked (types, and file names that are this letter's own), so a
+        damaged or edited state file can neither crash a run nor make one delete a file the
+        packet did not write. The letters it described are then rendered again.
+        """
         state = cls(out)
-        try:
-            snapshot = json.loads(state.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            snapshot = {}
-        if isinstance(snapshot, dict) and snapshot.get("format") == STATE_FORMAT:
-            state.letters = dict(snapshot.get("letters") or {})
-            state.combined = dict(snapshot.get("combined") or {})
-        try:
-            lines = state.journal_path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            lines = []
+        text = _read_own(state.path)
+        if text is not None:
+            letters, combined = _valid_snapshot(text)
+            if letters is None or combined is None:
+                state.set_aside = _set_aside(state.path)
+            else:
+                state.letters, state.combined = letters, combined
+        lines = (_read_own(state.journal_path) or "").splitlines()
         for line in lines:
             try:
                 entry = json.loads(line)
-                state.letters[entry["key"]] = {"hash": entry["hash"], "record": entry["record"]}
-            except (ValueError, KeyError, TypeError):
+            except ValueError:
                 continue  # a line cut short by a killed run
+            if isinstance(entry, dict) and _valid_entry(entry.get("key"), entry):
+                state.letters[entry["key"]] = {"hash": entry["hash"], "record": entry["record"]}
         return state
 
     def up_to_date(self, letter: PlannedLetter) -> dict[str, Any] | None:
@@ -90,8 +101,13 @@ class PacketState:
         return record
 
     def record(self, letter: PlannedLetter, record: dict[str, Any]) -> None:
-        """Remember a finished letter now (journal line), and drop files it no longer has."""
+        """Remember a finished letter now (journal line), and drop files it no longer has.
+
+        A failed letter drops nothing: it lists the files of its last good run, still there.
+        """
         old = (self.letters.get(letter.key) or {}).get("record") or {}
+        if record.get("status") != "ok":
+            old = {}
         keep = set((record.get("files") or {}).values())
         for relative in (old.get("files") or {}).values():
             if relative not in keep:
@@ -128,6 +144,84 @@ class PacketState:
             self._journal.close()
             self._journal = None
         self.journal_path.unlink(missing_ok=True)
+
+
+_KEY = re.compile(r"[a-z0-9-]{1,200}/[a-z0-9-]{1,200}")
+_STATUSES = ("ok", "failed")
+
+
+#: The state file and journal: about 1 KB a letter.
+MAX_STATE_BYTES = 256 * 1024 * 1024
+
+
+def _read_own(path: Path) -> str | None:
+    """A state file's text; None if there is none, "" if it cannot be read (a FIFO...)."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        return read_input(path, MAX_STATE_BYTES, "state file").decode("utf-8")
+    except (DataError, UnicodeDecodeError):
+        return ""
+
+
+def _valid_snapshot(text: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The letters and combined hashes of a snapshot, or (None, None) if anything is off."""
+    try:
+        snapshot = json.loads(text)
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(snapshot, dict) or snapshot.get("format") != STATE_FORMAT:
+        return None, None
+    letters = snapshot.get("letters")
+    combined = snapshot.get("combined")
+    if not isinstance(letters, dict) or not isinstance(combined, dict):
+        return None, None
+    if not all(_valid_entry(key, entry) for key, entry in letters.items()):
+        return None, None
+    if not all(
+        isinstance(key, str) and isinstance(value, (str, int)) and not isinstance(value, bool)
+        for key, value in combined.items()
+    ):
+        return None, None
+    return letters, combined
+
+
+def _valid_entry(key: Any, entry: Any) -> bool:
+    """A letter's entry as this tool writes it: its files are named after the letter."""
+    if not isinstance(key, str) or not _KEY.fullmatch(key) or not isinstance(entry, dict):
+        return False
+    record = entry.get("record")
+    if not isinstance(entry.get("hash"), str) or not isinstance(record, dict):
+        return False
+    files, sizes = record.get("files"), record.get("sizes")
+    if record.get("status") not in _STATUSES or not isinstance(files, dict):
+        return False
+    if not isinstance(sizes, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in sizes.values()
+    ):
+        return False
+    if any(name not in FILE_FORMATS or path != key + suffix(name) for name, path in files.items()):
+        return False
+    warnings = record.get("warnings", [])
+    return (
+        isinstance(record.get("subject", ""), str)
+        and isinstance(record.get("mailto"), (str, type(None)))
+        and isinstance(record.get("mailto_length", 0), int)
+        and isinstance(record.get("error"), (str, type(None)))
+        and isinstance(warnings, list)
+        and all(isinstance(w, str) for w in warnings)
+    )
+
+
+def _set_aside(path: Path) -> Path | None:
+    """Move a corrupt state file out of the way (kept for a look), return where it went."""
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f".advocacy-state.corrupt-{stamp}.json")
+    try:
+        os.replace(path, target)
+    except OSError:
+        return None
+    return target
 
 
 @contextlib.contextmanager

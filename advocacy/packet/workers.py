@@ -159,7 +159,8 @@ def render_letters(
     than a handful. Stopping the iteration (Ctrl-C, an error) cancels
     what has not started and waits for the letters being written, so no worker is left behind.
     """
-    workers = min(settings.jobs, len(letters))
+    # never more workers than letters or than CPUs: --jobs 1000 would start 1,000 processes
+    workers = min(settings.jobs, len(letters), usable_cpus())
     if workers <= 1:
         factory = LetterFactory(*_factory_arguments(settings))
         for letter in letters:
@@ -213,6 +214,18 @@ def render_letters(
                         for p in letters[start:stop]
                     ]
                 yield from zip(letters[start:stop], records, strict=True)
+    except BaseException:
+        # Ctrl-C or an error: do not wait for the letters being written (a large one takes
+        # a while); their temporary files are removed by the next run
+        _stop_workers(executor)
+        raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         _LETTERS = ()
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    processes = getattr(executor, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            process.kill()
