@@ -253,8 +253,8 @@ def _check_sender_types(data: dict[str, Any], text: str, path: Path, table: str 
     for key, value in data.items():
         if key in ("address", "address_lines") and isinstance(value, list):
             problem = _type_problem(value, "texts")
-        elif isinstance(value, int) and not isinstance(value, bool) and key == "district":
-            problem = None  # district = 3
+        elif isinstance(value, int) and not isinstance(value, bool) and key in ("district", "zip"):
+            problem = None  # district = 3, zip = 95113
         else:
             problem = _type_problem(value, "text")
         if problem:
