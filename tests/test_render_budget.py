@@ -58,10 +58,11 @@ def test_every_bomb_fails_its_letter_with_file_and_line(tmp_path: Path):
         from click.testing import CliRunner
         import advocacy.budget as budget
         from advocacy.cli import cli
-        budget.MAX_RENDER_SECONDS = 1
         budget.MAX_RENDER_MEMORY = 256 * 1024 ** 2
         found = {{}}
         for name in {list(BOMBS)!r} + ["mayor"]:
+            # 1 s for the endless loops; time enough for the others on a loaded machine
+            budget.MAX_RENDER_SECONDS = 1 if name == "loops" else 30
             result = CliRunner().invoke(
                 cli,
                 ["letter", "--city", "San Jose", "--to", "mayor", "--template", name,
