@@ -45,6 +45,7 @@ from advocacy.letter import (
 from advocacy.models import Official, Quote, Sender
 from advocacy.residency import district_label, is_constituent, is_resident, place_of
 from advocacy.templating import Marked, TemplateInfo, clean_value, template_error
+from advocacy.terms import ENDING_WITHIN_DAYS
 from advocacy.text import long_date as format_date
 from advocacy.text import name_key, us_date
 
@@ -370,6 +371,13 @@ def compose_letter(
         warnings.append("no email address: no mailto link or email draft")
     if official.email_derived:
         warnings.append(f"email {official.email} is derived from a pattern; check it")
+    if official.term_end:
+        left = (dt.date.fromisoformat(official.term_end) - date).days
+        if 0 <= left <= ENDING_WITHIN_DAYS:
+            warnings.append(
+                f"term ends {official.term_end}, {left} days after the letter's date; "
+                "check who takes the seat"
+            )
     return Letter(
         official=official,
         city=city,

@@ -289,3 +289,18 @@ def test_decided_by_defaults_to_unknown_and_is_checked():
         _decision({"decided_by": "council", "decision_source": "council minutes"}, "t", 1)
     with pytest.raises(DataError, match="needs a decision_source"):
         _decision({"decided_by": "mayor", "decision_source": None}, "t", 1)
+
+
+def test_a_letter_to_an_official_whose_term_ends_soon_carries_a_warning(tmp_path):
+    contacts = write(
+        tmp_path / "c.csv",
+        [row("Ann Leaving", term_end="2026-12-31"), row("Bo Staying", role="council",
+                                                        term_end="2027-02-01")],
+    )  # fmt: skip
+    result, manifest = letter(contacts, "2026-12-01")
+    warnings = {e["official"]: e["warnings"] for e in manifest["letters"]}
+    assert (
+        "term ends 2026-12-31, 30 days after the letter's date; check who takes the seat"
+        in warnings["Ann Leaving"]
+    )
+    assert not any("term ends" in w for w in warnings["Bo Staying"])  # 62 days
