@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from advocacy.templating import builtin_dir
 STYLE = Style(template_folders=(builtin_dir(),))
 LETTER_STYLES = {
     "Sender", "Letter Date", "Inside Address", "Letter Subject", "Salutation", "Body Text",
-    "Quote", "Closing", "Signature", "Sources Heading", "Source",
+    "Quote", "Closing", "Signature",
 }  # fmt: skip
 
 
@@ -52,7 +53,7 @@ def test_text(document: docx.document.Document) -> None:
     assert paragraphs[0] == "Mary O'Neil"
     assert HOSTILE in paragraphs
     assert "The Honorable José Peña" in paragraphs
-    assert "Re: Ending Springfield's sister-city tie with Екатеринбург" in paragraphs
+    assert "Re: Ending Springfield's sister-city tie with\u00a0Екатеринбург" in paragraphs
     assert "Dear Mayor Peña," in paragraphs
     assert f"{QUOTE_TEXT}" in paragraphs  # the footnote reference carries no text
     assert (
@@ -76,9 +77,42 @@ def test_only_named_styles(document: docx.document.Document) -> None:
 def test_page_and_font(document: docx.document.Document) -> None:
     section = document.sections[0]
     assert (section.page_width, section.page_height) == (Inches(8.5), Inches(11))
-    assert section.left_margin == section.right_margin == Inches(1)
-    assert section.top_margin == section.bottom_margin == Inches(1)
+    # the PDF's margins; the first page's blocks are placed in frames (see test_layout_frames)
+    assert (section.left_margin, section.right_margin) == (Inches(0.9), Inches(0.8))
+    assert (section.top_margin, section.bottom_margin) == (Inches(0.95), Inches(0.7))
     assert document.styles["Normal"].font.name == "Times New Roman"
+    assert document.styles["Normal"].font.size == Pt(11)
+
+
+def test_layout_frames_header_language_heading(
+    data: bytes, document: docx.document.Document
+) -> None:
+    body = part_xml(data, "word/document.xml")
+    # sender and date share a frame at the top right; the address has its own in the window
+    frames = [p for p in document.paragraphs if p._p.pPr.find(qn("w:framePr")) is not None]
+    assert [p.style.name for p in frames] == ["Sender"] * 5 + ["Letter Date"] + [
+        "Inside Address"
+    ] * 5
+    address = frames[-1]._p.pPr.find(qn("w:framePr"))
+    assert address.get(qn("w:x")) == str(round(0.8 * 1440))
+    assert 2.421 * 1440 <= int(address.get(qn("w:y"))) <= 2.6 * 1440
+    assert address.get(qn("w:hAnchor")) == address.get(qn("w:vAnchor")) == "page"
+    subject = next(p for p in document.paragraphs if p.style.name == "Letter Subject")
+    assert subject.paragraph_format.space_before.inches == pytest.approx(3.62 - 0.95, abs=0.001)
+    assert "w:titlePg" in body  # the first page has its own (empty) header
+    headers = " ".join(part_xml(data, name) for name in zip_names(data) if "header" in name)
+    assert "The Honorable José Peña — June 3, 2024 — page " in headers
+    assert 'w:instr="PAGE"' in headers
+    styles = part_xml(data, "word/styles.xml")
+    assert 'w:lang w:val="en-US"' in styles
+    assert document.core_properties.language == "en-US"
+    heading = document.styles["Letter Heading"].element.pPr.find(qn("w:outlineLvl"))
+    assert heading is not None and heading.get(qn("w:val")) == "1"
+
+
+def zip_names(data: bytes) -> list[str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.namelist()
 
 
 def test_default_template_slimmed(data: bytes, document: docx.document.Document) -> None:
@@ -127,14 +161,13 @@ def test_footnote_links_to_the_source(data: bytes) -> None:
     assert QUOTE_URL.replace("&", "&amp;") in rels
 
 
-def test_sources_section_with_link(document: docx.document.Document) -> None:
-    paragraphs = document.paragraphs
-    heading = next(i for i, p in enumerate(paragraphs) if p.style.name == "Sources Heading")
-    assert paragraphs[heading].text == "Sources"
-    source = paragraphs[heading + 1]
-    assert source.style.name == "Source"
-    assert source.text.startswith("1.\tVolodymyr Zelenskyy, President of Ukraine")
-    assert [link.url for link in source.hyperlinks] == [QUOTE_URL]
+def test_citations_once_as_footnotes(data: bytes, document: docx.document.Document) -> None:
+    """As in the PDF: each source is a footnote, and there is no list of sources besides."""
+    assert "Sources" not in texts(document)
+    body = part_xml(data, "word/document.xml")
+    footnotes = part_xml(data, "word/footnotes.xml")
+    assert "Volodymyr Zelenskyy, President of Ukraine" not in body
+    assert footnotes.count("Volodymyr Zelenskyy, President of Ukraine") == 1
 
 
 def test_core_properties(document: docx.document.Document) -> None:
@@ -171,8 +204,12 @@ def test_headings_lists_and_note_order() -> None:
     assert by_text["End the tie"] == "List Bullet"
     assert by_text["Reply"] == "List Bullet"
     assert "As the President said2, it is time to act." in " ".join(by_text)
-    sources = [p for p in document.paragraphs if p.style.name == "Source"]
-    assert [p.hyperlinks[0].url for p in sources] == ["https://example.com/two", QUOTE_URL]
+    data = Renderer(STYLE).render(letter)
+    links = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"', part_xml(
+        data, "word/_rels/footnotes.xml.rels")))  # fmt: skip
+    notes = part_xml(data, "word/footnotes.xml").split("<w:footnote ")[3:]  # after separators
+    urls = [links[re.search(r'r:id="(rId\d+)"', note).group(1)] for note in notes]
+    assert urls == ["https://example.com/two", QUOTE_URL.replace("&", "&amp;")]
 
 
 def test_reference_document_styles_win(tmp_path: Path) -> None:

@@ -8,11 +8,12 @@ lays it out, against the window of a #10 envelope in every position the folded s
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from measure import Word, lines, pages, words
+from measure import Word, lines, pages, to_pdf, words
 from pypdf import PdfReader
 
 from advocacy.cli import cli
@@ -93,6 +94,23 @@ def test_body_type_is_at_least_10_5_points(packet: Path) -> None:
 def test_pdf_address_stays_in_the_window(packet: Path) -> None:
     clearances = [check_window(words(path), path.name)[0] for path in letter_pdfs(packet)]
     assert min(clearances) >= 0
+
+
+def test_docx_address_stays_in_the_window_as_libreoffice_lays_it_out(
+    packet: Path, tmp_path: Path
+) -> None:
+    documents = []
+    for path in sorted(packet.glob("*/*.docx")):
+        copy = tmp_path / "in" / f"{path.parent.name}--{path.name}"
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copyfile(path, copy)
+        documents.append(copy)
+    assert len(documents) >= 40
+    for pdf in to_pdf(documents, tmp_path / "out"):
+        found = words(pdf)
+        check_window(found, pdf.name)
+        assert pages(pdf) == 1, pdf.name
+        assert any(w.text == "Sincerely," for w in found), pdf.name
 
 
 def test_letters_are_tagged_with_language_and_title(packet: Path) -> None:
@@ -192,3 +210,24 @@ def test_packet_pdf_keeps_the_letters_tags_or_says_it_is_the_print_file(packet: 
     readme = (packet / "README.txt").read_text(encoding="utf-8")
     tagged = "/StructTreeRoot" in reader.trailer["/Root"]
     assert tagged or "print file" in readme
+
+
+def test_fold_marks_are_optional(tmp_path: Path) -> None:
+    import dataclasses
+
+    from samples import make_letter
+
+    from advocacy.formats import Style
+    from advocacy.formats.html import render_html
+    from advocacy.templating import builtin_dir
+
+    style = Style(template_folders=(builtin_dir(),))
+    assert "fold-mark" not in render_html(make_letter(), style, inline_stylesheet=False)
+    marked = render_html(
+        make_letter(), dataclasses.replace(style, fold_marks=True), inline_stylesheet=False
+    )
+    assert marked.count('class="fold-mark') == 2
+    (tmp_path / "advocacy.toml").write_text("[style]\nfold_marks = true\n", encoding="utf-8")
+    from advocacy.config import load_config
+
+    assert load_config(tmp_path).style([builtin_dir()]).fold_marks

@@ -1,18 +1,22 @@
 """Word letters: plain editable paragraphs, each in a named style, with real footnotes.
 
+The page is laid out like the PDF (``advocacy.formats.docx_page``): sender and date in a frame
+at the top right, the inside address in a frame where the envelope window shows it, the text
+from 3.62 in, a continuation header (recipient, date, page number) from page 2.
+
 The document starts from ``style.reference_docx`` when one is set (like pandoc's
 ``--reference-doc``: its styles, page setup, headers and footers are kept, its body text is
 dropped), else from python-docx's default template set to US Letter with 1in margins and a
 serif font. Every paragraph uses a named paragraph style (``Sender``, ``Letter Date``,
 ``Inside Address``, ``Letter Subject``, ``Salutation``, ``Body Text``, ``Quote``,
-``Letter Heading``, ``List Bullet``, ``Closing``, ``Signature``, ``Sources Heading``,
-``Source``), created only when the template lacks it, so restyling a letter means editing
-styles.
+``Letter Heading``, ``List Bullet``, ``Closing``, ``Signature``), created only when the
+template lacks it, so restyling a letter means editing styles. The document's language is
+set and ``Letter Heading`` is a heading (outline level 2).
 
 A note's first reference is a Word footnote (``word/footnotes.xml``) holding the citation
-and a link; later references repeat its number in superscript. A numbered "Sources" section
-at the end lists every citation again with a clickable link. The file is deterministic: core
-properties carry the letter's date and the zip entries a fixed timestamp.
+and a link; later references repeat its number in superscript: citations are printed once,
+as in the PDF. The file is deterministic: core properties carry the letter's date and the zip
+entries a fixed timestamp.
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from pathlib import Path
 
 import docx
 from docx.document import Document
-from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
@@ -35,23 +38,45 @@ from docx.opc.pkgwriter import _ContentTypesItem
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.oxml.parser import OxmlElement
-from docx.shared import Inches, Pt, RGBColor
-from docx.styles.style import BaseStyle
+from docx.shared import Inches
 from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml import etree
 
 from advocacy.exceptions import RenderFailed
 from advocacy.formats import Style
-from advocacy.formats.html import GENERATOR, citation_text, description, keywords, link_url
+from advocacy.formats.docx_page import (
+    SENDER_FRAME,
+    TEXT_TOP,
+    address_frame,
+    continuation_header,
+    frame,
+    outline_level,
+    set_language,
+)
+from advocacy.formats.docx_styles import (
+    clear_body,
+    drop_thumbnail,
+    house_style,
+    letter_styles,
+    slim_default_template,
+)
+from advocacy.formats.html import (
+    GENERATOR,
+    citation_text,
+    description,
+    keywords,
+    link_url,
+    window_address,
+)
 from advocacy.letter import Letter, NoteRef, Paragraph
 from advocacy.letter import Part as LetterPart
+from advocacy.typography import keep_last_words_together
 
 SUFFIX = ".docx"
 #: zlib level of the zip entries: level 1 is 4 ms a letter faster but makes files 45% larger.
 ZIP_LEVEL = 6
 
 
-FONT = "Times New Roman"  # Word has it; LibreOffice maps it to the metric-equal Liberation Serif
 FOOTNOTES_URI = "/word/footnotes.xml"
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -59,149 +84,6 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def clean(text: str) -> str:
     """Text Word can store: XML-invalid control characters removed."""
     return _XML_INVALID.sub("", text)
-
-
-# -- styles ------------------------------------------------------------------------------------
-
-P, C = WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER
-
-
-def find_style(document: Document, name: str, style_id: str | None = None) -> BaseStyle | None:
-    """The style called ``name`` (any case) or with id ``style_id``, if the document has it."""
-    wanted = name.lower()
-    for style in document.styles:
-        if (style.name or "").lower() == wanted or (style_id and style.style_id == style_id):
-            return style
-    return None
-
-
-def ensure_style(document: Document, name: str, kind: WD_STYLE_TYPE, **fmt: object) -> BaseStyle:
-    """Return style ``name``; create it (based on Normal, formatted by ``fmt``) if missing.
-
-    An existing style is left as its author made it.
-    """
-    style_id = name.replace(" ", "")
-    style = find_style(document, name, style_id)
-    if style is not None:
-        return style
-    style = document.styles.add_style(name, kind)
-    style.element.set(qn("w:styleId"), style_id)
-    style.quick_style = True
-    if kind == P:
-        style.base_style = document.styles["Normal"]
-        pf = style.paragraph_format
-        pf.space_before = fmt.get("space_before", Pt(0))
-        pf.space_after = fmt.get("space_after", Pt(0))
-        for key in ("left_indent", "first_line_indent", "keep_with_next", "keep_together"):
-            if key in fmt:
-                setattr(pf, key, fmt[key])
-    font = style.font
-    for key in ("bold", "italic", "size", "superscript", "underline"):
-        if key in fmt:
-            setattr(font, key, fmt[key])
-    if "color" in fmt:
-        font.color.rgb = fmt["color"]
-    return style
-
-
-def letter_styles(document: Document) -> dict[str, str]:
-    """Make sure every style the letter uses exists; return style name -> style id."""
-    space = Pt(12)
-    ensure_style(document, "Sender", P)
-    ensure_style(document, "Letter Date", P, space_before=space, space_after=space)
-    ensure_style(document, "Inside Address", P)
-    ensure_style(document, "Letter Subject", P, bold=True, space_before=space, space_after=space)
-    ensure_style(document, "Salutation", P, space_after=space)
-    ensure_style(document, "Body Text", P, space_after=Pt(10))
-    ensure_style(document, "Quote", P, left_indent=Inches(0.5), space_after=Pt(10))
-    ensure_style(
-        document, "Letter Heading", P, bold=True, space_before=space, space_after=Pt(6),
-        keep_with_next=True,
-    )  # fmt: skip
-    ensure_style(document, "List Bullet", P, left_indent=Inches(0.25), space_after=Pt(4))
-    # The closing's space after is the room for a handwritten signature (about 0.6in).
-    ensure_style(
-        document, "Closing", P, space_before=space, space_after=Pt(43), keep_with_next=True
-    )
-    ensure_style(document, "Signature", P, keep_with_next=True)
-    ensure_style(
-        document, "Sources Heading", P, bold=True, space_before=Pt(24), space_after=Pt(6),
-        keep_with_next=True,
-    )  # fmt: skip
-    ensure_style(
-        document, "Source", P, size=Pt(9), space_after=Pt(4), left_indent=Inches(0.25),
-        first_line_indent=Inches(-0.25),
-    )  # fmt: skip
-    ensure_style(document, "Footnote Text", P, size=Pt(9))
-    ensure_style(document, "Footnote Reference", C, superscript=True)
-    ensure_style(document, "Hyperlink", C, color=RGBColor(0x05, 0x63, 0xC1), underline=True)
-    return {
-        name: find_style(document, name, name.replace(" ", "")).style_id  # type: ignore[union-attr]
-        for name in (
-            "Sender", "Letter Date", "Inside Address", "Letter Subject", "Salutation",
-            "Body Text", "Quote", "Letter Heading", "List Bullet", "Closing", "Signature",
-            "Sources Heading", "Source", "Footnote Text", "Footnote Reference", "Hyperlink",
-        )
-    }  # fmt: skip
-
-
-def house_style(document: Document) -> None:
-    """The look of letters made without a reference document: US Letter, 1in, serif 12pt."""
-    for section in document.sections:
-        section.page_width, section.page_height = Inches(8.5), Inches(11)
-        for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-            setattr(section, side, Inches(1))
-    normal = document.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(12)
-    fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
-    for attr in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attr), FONT)
-    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):
-        fonts.attrib.pop(qn(attr), None)
-    quote = document.styles["Quote"].paragraph_format
-    quote.left_indent = quote.right_indent = Inches(0.5)
-    document.styles["Body Text"].paragraph_format.space_after = Pt(10)
-    document.styles["Quote"].paragraph_format.space_after = Pt(10)
-
-
-#: Word 2010's copy of styles.xml; later versions of Word and LibreOffice read styles.xml.
-RT_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
-
-
-def slim_default_template(document: Document) -> None:
-    """Drop what python-docx's default template carries and a letter never uses.
-
-    Its 100 table styles make up 310 KB of ``styles.xml`` and ``stylesWithEffects.xml``
-    repeats all the styles in 440 KB more: without them a letter is 15 KB instead of 38 KB
-    and is written in a third of the time. The default table style and every paragraph and
-    character style stay, so Word's style gallery is unchanged for text.
-    """
-    styles = document.styles.element
-    for style in styles.findall(qn("w:style")):
-        if style.get(qn("w:type")) == "table" and style.get(qn("w:default")) != "1":
-            styles.remove(style)
-    rels = document.part.rels
-    for r_id, rel in list(rels.items()):
-        if rel.reltype == RT_STYLES_WITH_EFFECTS:
-            del rels[r_id]
-            rels._target_parts_by_rId.pop(r_id, None)  # python-docx keeps a second map
-
-
-def drop_thumbnail(document: Document) -> None:
-    """Remove the default template's preview picture, which shows some other document."""
-    package = document.part.package
-    for r_id, rel in list(package.rels.items()):
-        if rel.reltype == RT.THUMBNAIL:
-            del package.rels[r_id]
-
-
-def clear_body(document: Document) -> None:
-    """Remove a reference document's content, keeping its final section properties."""
-    body = document.element.body
-    for child in list(body):
-        if child.tag != qn("w:sectPr"):
-            body.remove(child)
 
 
 # -- footnotes ---------------------------------------------------------------------------------
@@ -369,39 +251,46 @@ class _Writer:
         etree.SubElement(r_pr, qn("w:rStyle")).set(qn("w:val"), self.ids["Footnote Reference"])
         etree.SubElement(r, qn("w:footnoteReference")).set(qn("w:id"), note_id)
 
-    def blocks(self, paragraphs: Sequence[Paragraph]) -> None:
+    def blocks(self, paragraphs: Sequence[Paragraph]) -> DocxParagraph | None:
+        """Write ``paragraphs``; return the last Word paragraph written."""
+        last = None
         for block in paragraphs:
             if block.kind == "list":
                 if block.parts:
-                    self.parts(self.paragraph("Body Text"), block.parts)
+                    self.parts(last := self.paragraph("Body Text"), block.parts)
                 for item in block.items:
-                    self.parts(self.paragraph("List Bullet"), item)
+                    self.parts(last := self.paragraph("List Bullet"), item)
                 continue
             kind = {"quote": "Quote", "heading": "Letter Heading"}.get(block.kind, "Body Text")
-            self.parts(self.paragraph(kind), block.parts)
+            self.parts(last := self.paragraph(kind), block.parts)
+        return last
 
     def write(self) -> None:
         letter = self.letter
+        left, top, width = SENDER_FRAME
         for line in letter.sender_lines:
-            self.paragraph("Sender", line)
-        self.paragraph("Letter Date", letter.date_text)
-        for line in letter.recipient_lines:
-            self.paragraph("Inside Address", line)
-        self.paragraph("Letter Subject", f"Re: {letter.subject}")
+            frame(self.paragraph("Sender", line), left, top, width)
+        frame(self.paragraph("Letter Date", letter.date_text), left, top, width)
+        fit = window_address(letter)
+        address_frame([self.paragraph("Inside Address", line) for line in fit.lines], fit)
+        subject = self.paragraph(
+            "Letter Subject", f"Re: {keep_last_words_together(letter.subject)}"
+        )
+        # the text starts below the window, as in the PDF (frames take no room in the text)
+        top_margin = self.document.sections[0].top_margin
+        start = TEXT_TOP - (top_margin.inches if top_margin is not None else 1.0)
+        subject.paragraph_format.space_before = Inches(max(start, 0))
         self.paragraph("Salutation", letter.salutation)
-        self.blocks(letter.paragraphs)
+        last = self.blocks(letter.paragraphs)
+        if last is not None:
+            last.paragraph_format.keep_with_next = True  # never the closing alone on a page
         self.paragraph("Closing", letter.closing)
         for line in letter.signature_lines:
             self.paragraph("Signature", line)
         if letter.appendix:
             self.document.add_page_break()
             self.blocks(letter.appendix)
-        if letter.notes:
-            self.paragraph("Sources Heading", "Sources")
-            for note in sorted(letter.notes, key=lambda n: self.display[n.number]):
-                number = self.display[note.number]
-                paragraph = self.paragraph("Source", f"{number}.\t{citation_text(note)} ")
-                _hyperlink(paragraph._p, self.document.part, note.url, self.ids["Hyperlink"])
+        continuation_header(self.document, fit.lines[0], letter.date_text)
         self.footnotes.save()
 
 
@@ -490,7 +379,12 @@ class Renderer:
             except Exception as err:  # python-docx raises many kinds on a bad file
                 raise RenderFailed(f"cannot use reference document {path}: {err}") from err
             clear_body(document)
+        if not document.sections[0].different_first_page_header_footer:
+            document.sections[0].different_first_page_header_footer = True
+        document.sections[0].header.is_linked_to_previous = False
         self.style_ids = letter_styles(document)
+        set_language(document)
+        outline_level(document, "Letter Heading", 1)
         self.document = document
         self._body = etree.tostring(document.element.body)
         self._rels = {id(part): set(part.rels) for part in document.part.package.iter_parts()}
