@@ -54,6 +54,17 @@ STATUSES = ("kept", "dormant", "suspended", "terminated", "unknown")
     is_flag=True,
     help="In packet.pdf, start each letter on a new sheet (for printing on both sides).",
 )
+@click.option(
+    "--envelopes",
+    is_flag=True,
+    help="Also write envelopes.pdf: a #10 envelope for each letter with a postal address.",
+)
+@click.option(
+    "--labels",
+    type=click.Choice(["5160", "8160"]),
+    default=None,
+    help="Also write labels.pdf: address labels on Avery 5160/8160 sheets (30 a sheet).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the summary.")
 @pass_state
 def packet(
@@ -73,6 +84,8 @@ def packet(
     jobs: int | None,
     force: bool,
     duplex: bool,
+    envelopes: bool,
+    labels: str | None,
     quiet: bool,
 ) -> None:
     """Write the campaign packet: letters to every official of every selected city.
@@ -91,6 +104,7 @@ def packet(
       advocacy packet --sender me.toml
       advocacy packet --status kept --to mayor --format pdf,mailto --duplex
       advocacy packet --city "San Jose, CA" --city portland-or --jobs 2 --out letters
+      advocacy packet --envelopes --labels 5160
     """
     from advocacy.packet import (
         PacketSettings,
@@ -117,6 +131,8 @@ def packet(
         jobs=jobs or usable_cpus(),
         force=force,
         duplex=duplex,
+        envelopes=envelopes,
+        labels=labels,
     )
     plan = plan_packet(data, selected, settings, to=to, template_name=template)
     show_bar = not quiet and sys.stderr.isatty()
@@ -181,6 +197,14 @@ def _summarise(report: Any, quiet: bool) -> None:
         echo(f"Files: {formats}.")
     if report.pages:
         echo(f"packet.pdf: {report.pages} pages.")
+    mailing = report.mailing
+    if mailing is not None:
+        kinds = [n.removesuffix(".pdf") for n in mailing.files]  # envelopes, labels
+        what = " and ".join(kinds).capitalize()
+        line = f"{what}: {_count(mailing.addressed, 'letter')} with a postal address"
+        if mailing.without_address:
+            line += f" ({mailing.without_address} without one get none)"
+        echo(line + f" in {', '.join(mailing.files)}.")
     if report.removed_cities:
         echo(
             f"Removed the letters of {_count(len(report.removed_cities), 'city', 'cities')} no "

@@ -75,6 +75,8 @@ ROLE_WORDS = {
 }
 MAX_FIELD = 2000
 STALE_AFTER_DAYS = 548  # 18 months
+#: Lines of an inside address a #10 window shows (advocacy.formats.window.MAX_LINES).
+WINDOW_LINES = 6
 _ZIP = re.compile(r"\b\d{5}(?:-\d{4})?\b")
 _BOOL_TRUE = {"1", "true", "yes", "y", "x"}
 _BOOL_FALSE = {"", "0", "false", "no", "n"}
@@ -424,6 +426,13 @@ def _check_row(
         address = "\n".join(lines)
         if not _ZIP.search(lines[-1] if lines else ""):
             problem("warning", "address has no ZIP code on its last line; letters may not arrive")
+        if len(lines) + 2 > WINDOW_LINES:  # + the name, and the title joined with the office
+            problem(
+                "error",
+                f"print error: the address has {len(lines)} lines, with the name and title "
+                f"{len(lines) + 2}, more than the {WINDOW_LINES} a window envelope shows; "
+                f"use at most {WINDOW_LINES - 2} address lines",
+            )
 
     as_of = values.get("as_of") or None
     if as_of:

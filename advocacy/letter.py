@@ -131,24 +131,29 @@ class Letter:
         The print layouts use the second form when the first is too tall for the window of
         the envelope (see ``advocacy.formats.window``).
         """
-        official = self.official
-        name = f"{official.honorific} {official.name}" if official.honorific else official.name
-        title = official.display_title
-        if official.district and official.role == "council_member":
-            title = f"{title}, {district_heading(official.district)}"
-        office: list[str] = []
-        address: list[str] = []
-        if official.address:
-            address = official.address.splitlines()
-            if not any(official.city.lower() in line.lower() for line in address[:-1]):
-                office = [f"City of {official.city}"]
-        else:
-            office = [f"City of {official.city}"]
-            address = [f"{official.city}, {official.state}"]
-        full = (name, title, *office, *address)
-        joined = (name, ", ".join((title, *office)), *address)
-        return full, joined
+        return address_forms(self.official)
 
     @property
     def has_placeholders(self) -> bool:
         return self.sender.is_placeholder or not self.sender.address_lines
+
+
+def address_forms(official: Official) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The official's postal address: name, title (and district), office, address lines;
+    and the same with the title and the office joined on one line."""
+    name = f"{official.honorific} {official.name}" if official.honorific else official.name
+    title = official.display_title
+    if official.district and official.role == "council_member":
+        title = f"{title}, {district_heading(official.district)}"
+    office: list[str] = []
+    address: list[str] = []
+    if official.address:
+        address = official.address.splitlines()
+        if not any(official.city.lower() in line.lower() for line in address[:-1]):
+            office = [f"City of {official.city}"]
+    else:
+        office = [f"City of {official.city}"]
+        address = [f"{official.city}, {official.state}"]
+    full = (name, title, *office, *address)
+    joined = (name, ", ".join((title, *office)), *address)
+    return full, joined

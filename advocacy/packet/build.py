@@ -15,6 +15,7 @@ from advocacy.exceptions import AdvocacyError, TemplateFailed, WorkerDied
 from advocacy.formats import FILE_FORMATS
 from advocacy.generate import write_city_index
 from advocacy.output import atomic_write, inside, remove_stale_temporaries
+from advocacy.packet.mailing import MailingReport, write_mailing
 from advocacy.packet.manifest import letter_title, manifest_csv, manifest_row, tie_dict
 from advocacy.packet.pdf import PACKET_PDF, PacketPdfBuilder, packet_pdf_options, write_packet_pdf
 from advocacy.packet.plan import PacketPlan, PacketSettings, PlannedLetter, digest
@@ -52,6 +53,7 @@ class PacketReport:
     combined_written: list[str] = field(default_factory=list)
     removed_cities: list[str] = field(default_factory=list)  # folders of cities left out now
     pages: int | None = None
+    mailing: MailingReport | None = None  # envelopes and labels, when asked for
     elapsed: float = 0.0
     interrupted: bool = False
     error: str | None = None
@@ -131,6 +133,10 @@ def build_packet(
             if builder is not None:
                 builder.close()
             _write_combined(plan, settings, state, records, report, builder)
+            if not report.pending and not report.interrupted and not report.error:
+                report.mailing = write_mailing(plan, settings, state, records)
+                if report.mailing is not None and report.mailing.written:
+                    report.combined_written += list(report.mailing.files)
         except KeyboardInterrupt:
             report.interrupted = True
         finally:

@@ -37,6 +37,9 @@ class PacketSettings:
     jobs: int = 1
     force: bool = False
     duplex: bool = False
+    #: also write envelopes.pdf (#10) and labels.pdf (an Avery sheet: "5160" or "8160")
+    envelopes: bool = False
+    labels: str | None = None
 
 
 @dataclass(frozen=True)

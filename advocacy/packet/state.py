@@ -25,7 +25,7 @@ JOURNAL_NAME = ".advocacy-state.jsonl"
 LOCK_NAME = ".advocacy-packet.lock"
 STATE_FORMAT = 1
 #: the keys of ``PacketState.combined`` that are not a city folder
-COMBINED_KEYS = ("packet", "packet_pages")
+COMBINED_KEYS = ("packet", "packet_pages", "mailing")
 
 
 # -- the state file: which letter was made from what ------------------------------------------
