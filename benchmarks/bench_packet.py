@@ -382,6 +382,92 @@ def design(workdir: Path, letters: int = 24) -> None:
               f"the {size:.0f} MiB output")  # fmt: skip
 
 
+# -- the cost of a letter in CPU time (issue 11) ---------------------------------------------------
+
+
+def letter_cost(workdir: Path, letters: int, jobs: int) -> None:
+    """CPU time a letter costs: ours against the naive loop, side by side in one run.
+
+    In one process (``time.process_time``, after one warm-up letter each): the naive loop
+    (``HTML(string=page).write_pdf()`` on the page with its stylesheet inlined, plus a
+    python-docx ``Document()`` for the all-format figure) and the packet's renderers (PDF
+    only; all formats: pdf, docx, eml, txt, mailto). Then cold packets, PDF only and all
+    formats, whose CPU time (parent and workers) is divided by the letters written.
+    """
+    import logging
+    import re
+
+    import docx
+    import weasyprint
+
+    from advocacy.dataset import load_dataset
+    from advocacy.formats import FORMATS, Style, renderer
+    from advocacy.formats.html import render_html
+    from advocacy.formats.text import paragraph_lines
+    from advocacy.generate import LetterFactory, plan_city
+    from advocacy.models import Sender
+    from advocacy.templating import search_path
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    folders = search_path()
+    data = load_dataset([workdir / "contacts.csv"])
+    sender = Sender(name="Oksana Hrytsenko-Müller", address_lines=("1200 Alameda St",
+                    "San Jose, CA 95126"), email="oksana@example.org")  # fmt: skip
+    factory = LetterFactory(folders, ("pdf",), sender, dt.date(2026, 12, 1), data.quotes)
+    jobs_ = []
+    for city in data.cities():
+        if city.tie.status != "terminated":
+            jobs_ += plan_city(data, city, folders)[0]
+    composed = [factory.compose(job) for job in jobs_[: letters + 1]]
+    style = Style(tuple(folders))
+    base = str(folders[-1]) + "/"
+
+    def naive_pdf(letter) -> None:  # noqa: ANN001
+        weasyprint.HTML(string=render_html(letter, style), base_url=base).write_pdf()
+
+    def naive_docx(letter) -> None:  # noqa: ANN001
+        document = docx.Document()
+        document.add_paragraph(letter.salutation)
+        for paragraph in letter.paragraphs:
+            document.add_paragraph("\n".join(paragraph_lines(paragraph, None)))
+        document.save(io.BytesIO())
+
+    renderers = {name: renderer(name, style) for name in FORMATS}
+
+    def cpu_ms(function) -> float:  # noqa: ANN001
+        function(composed[0])  # warm-up: fonts, stylesheet
+        started = time.process_time()
+        for letter in composed[1:]:
+            function(letter)
+        return (time.process_time() - started) / (len(composed) - 1) * 1000
+
+    pdfs = [renderers["pdf"].render(letter) for letter in composed[1:]]
+    pages = sum(len(re.findall(rb"/Type\s*/Page\b", pdf)) for pdf in pdfs) / len(pdfs)
+    naive = cpu_ms(naive_pdf)
+    ours = cpu_ms(renderers["pdf"].render)
+    naive_all = naive + cpu_ms(naive_docx)
+    ours_all = cpu_ms(lambda letter: [r.render(letter) for r in renderers.values()])
+    n = len(composed) - 1
+    print(f"\nCPU time a letter, one process, {n} letters ({pages:.2f} pages a letter):")
+    print(f"  {'naive HTML(string).write_pdf()':<44} {naive:6.1f} ms")
+    print(f"  {'ours, PDF (Renderer.render)':<44} {ours:6.1f} ms  ratio {ours / naive:.2f}")
+    print(f"  {'naive, PDF + python-docx Document()':<44} {naive_all:6.1f} ms")
+    print(f"  {'ours, all formats (pdf docx eml txt mailto)':<44} {ours_all:6.1f} ms  "
+          f"ratio {ours_all / naive_all:.2f}")  # fmt: skip
+    for label, formats in (("PDF only", "pdf"), ("all formats", None)):
+        command = packet_command(workdir / "contacts.csv", workdir / f"cost-{label[:3]}", jobs)
+        if formats:
+            command += ["--format", formats]
+        wall, _, cpu = run(command, workdir)
+        written = count_letters(workdir / f"cost-{label[:3]}")
+        base_ms = naive if formats else naive_all
+        print(f"  packet, {label}, {jobs} jobs: {cpu / written * 1000:6.1f} ms CPU a letter "
+              f"(all processes, start-up included), ratio {cpu / written * 1000 / base_ms:.2f}; "
+              f"wall {wall:.1f} s for {written} letters")  # fmt: skip
+    print(f"  load average during the run: {os.getloadavg()[0]:.1f} on "
+          f"{len(os.sched_getaffinity(0))} CPUs")  # fmt: skip
+
+
 # -- main ----------------------------------------------------------------------------------------
 
 
@@ -392,6 +478,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--design", action="store_true", help="also the design measurements")
     parser.add_argument("--design-only", action="store_true", help="only those")
+    parser.add_argument(
+        "--letter-cost", action="store_true", help="only the CPU time a letter costs (issue 11)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(
         "--baseline-run", nargs=2, metavar=("CONTACTS", "OUT"), help=argparse.SUPPRESS
@@ -408,6 +497,9 @@ def main() -> None:
         written = write_contacts(contacts, args.letters)
         print(f"advocacy packet benchmark: {written} synthetic officials, {args.jobs} jobs, "
               f"{len(os.sched_getaffinity(0))} CPUs, in {workdir}")  # fmt: skip
+        if args.letter_cost:
+            letter_cost(workdir, min(args.letters, 200), args.jobs)
+            return
         if args.design or args.design_only:
             design(workdir)
         if args.design_only:
