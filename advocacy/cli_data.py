@@ -197,7 +197,7 @@ def import_openstates(
     Examples:
       advocacy contacts import openstates people/data/*/municipalities --out mayors.csv
       advocacy contacts import openstates people/data/fl/municipalities --as-of 2026-12-01
-      advocacy contacts import openstates people/data --out officials.yaml --json
+      advocacy contacts import openstates people/data/*/municipalities --out new.yaml --json
     """
     from advocacy.importers.openstates import import_openstates as run_import
     from advocacy.importers.openstates import output_kind, render_records
