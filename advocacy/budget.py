@@ -44,9 +44,14 @@ MAX_WIDTH = 10_000
 class OverBudget(Exception):  # noqa: N818 - it reads as what happened
     """A template went over one of the limits above."""
 
+    #: time or memory ran out (rather than one operation refused before it ran)
+    exhausted = False
 
-def _refuse(message: str) -> OverBudget:
-    return OverBudget(message)
+
+def _refuse(message: str, exhausted: bool = False) -> OverBudget:
+    error = OverBudget(message)
+    error.exhausted = exhausted
+    return error
 
 
 def _size(value: Any) -> int | None:
@@ -216,7 +221,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         return
 
     def expired(signum: int, frame: Any) -> None:
-        raise _refuse(f"rendering took more than {seconds:g} s, the limit for one letter")
+        raise _refuse(f"rendering took more than {seconds:g} s, the limit for one letter", True)
 
     signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -243,5 +248,6 @@ def letter_budget(seconds: float | None = None, memory: int | None = None) -> It
             # keep the traceback: it holds the template line that asked for the memory
             raise _refuse(
                 f"rendering took more than {memory // (1024 * 1024):,} MB of memory, the limit "
-                "for one letter"
+                "for one letter",
+                True,
             ).with_traceback(err.__traceback__) from err

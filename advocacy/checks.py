@@ -235,7 +235,10 @@ def check_template(
     placeholders_seen: dict[str, list[str]] = {}
     long_links: list[tuple[int, str]] = []
     over: list[tuple[int, str]] = []
+    exhausted = False
     for city in _cities(inputs):
+        if exhausted:
+            break
         if info.tie_statuses and city.tie.status not in info.tie_statuses:
             continue
         for official in inputs.data.officials_of(city):
@@ -257,6 +260,9 @@ def check_template(
                 report.failed += 1
                 where = shown_path(err.template) if err.template else shown
                 failures.setdefault((where, err.line, err.reason), []).append(who)
+                if err.exhausted:  # out of time or memory: as costly for every official
+                    exhausted = True
+                    break
                 continue
             except AdvocacyError as err:
                 report.failed += 1

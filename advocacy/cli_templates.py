@@ -128,10 +128,11 @@ def templates_show(name: str, templates_dir: Path | None) -> None:
       advocacy templates show builtin:mayor
       advocacy templates show _campaign.j2
     """
+    from advocacy.templating import read_template_source
     from advocacy.workspace import locate_template
 
     path = locate_template(_folders(templates_dir), name)
-    click.echo(path.read_text(encoding="utf-8"), nl=False)
+    click.echo(read_template_source(path), nl=False)
 
 
 @templates.command("copy")

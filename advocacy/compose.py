@@ -273,7 +273,9 @@ def render_template(
         KeyError,
         IndexError,
     ) as err:
-        raise template_error(err, str(info.path)) from err
+        failure = template_error(err, str(info.path))
+        failure.exhausted = getattr(err, "exhausted", False)
+        raise failure from err
 
 
 def split_sections(text: str, template: str) -> dict[str, str]:

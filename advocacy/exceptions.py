@@ -35,6 +35,10 @@ class LookupFailed(AdvocacyError):
 class TemplateFailed(AdvocacyError):
     """A template has a syntax error, an undefined variable or breaks the sandbox."""
 
+    #: the template went over its time or memory budget: rendering it again for another
+    #: letter would cost as much again (advocacy.budget)
+    exhausted = False
+
     def __init__(self, message: str, template: str | None = None, line: int | None = None):
         self.template = template
         self.line = line

@@ -16,7 +16,7 @@ from typing import Any
 from advocacy import __version__
 from advocacy.compose import compose_letter
 from advocacy.dataset import City, DataSet
-from advocacy.exceptions import AdvocacyError, LookupFailed
+from advocacy.exceptions import AdvocacyError, LookupFailed, TemplateFailed
 from advocacy.formats import FILE_FORMATS, FORMATS, Style, renderer, suffix
 from advocacy.formats.mailto import mailto_link
 from advocacy.letter import Letter
@@ -213,19 +213,34 @@ class LetterFactory:
         #: fsync every file; the packet does without and checks sizes instead (see output.py)
         self.durable = durable
         self._renderers: dict[str, Any] = {}
+        self._exhausted: dict[Path, TemplateFailed] = {}
         self._folders: dict[tuple[Path, str], Path] = {}
 
     def compose(self, job: LetterJob) -> Letter:
-        return compose_letter(
-            self.environment,
-            job.template,
-            job.official,
-            job.city,
-            self.sender,
-            self.date,
-            self.quotes,
-            self.extras,
-        )
+        """Compose one letter; a template that ran out of time or memory for an earlier
+        letter fails the next ones at once instead of costing its whole budget each time."""
+        spent = self._exhausted.get(job.template.path)
+        if spent is not None:
+            raise TemplateFailed(
+                f"{spent.reason} (for an earlier letter; not rendered again)",
+                spent.template,
+                spent.line,
+            )
+        try:
+            return compose_letter(
+                self.environment,
+                job.template,
+                job.official,
+                job.city,
+                self.sender,
+                self.date,
+                self.quotes,
+                self.extras,
+            )
+        except TemplateFailed as err:
+            if err.exhausted:
+                self._exhausted[job.template.path] = err
+            raise
 
     def renderer(self, name: str) -> Any:
         """The renderer of format ``name``, built (and its libraries imported) at first use."""

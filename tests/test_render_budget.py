@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 BOMBS = {
@@ -93,3 +94,31 @@ def test_every_bomb_fails_its_letter_with_file_and_line(tmp_path: Path):
     code, output = found["mayor"]
     assert code == 0, output
     assert (tmp_path / "out/san-jose-ca/matt-mahan.txt").read_text(encoding="utf-8")
+
+
+def test_a_template_out_of_time_is_not_rendered_again_for_every_official(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import advocacy.budget as budget
+    from advocacy.cli import cli
+
+    monkeypatch.setattr(budget, "MAX_RENDER_SECONDS", 0.5)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "slow.j2").write_text(
+        '{% extends "builtin:council.j2" %}\n{% block ask %}\n' + BOMBS["loops"] + "\n"
+        "{% endblock %}\n",
+        encoding="utf-8",
+    )
+    started = time.monotonic()
+    result = CliRunner().invoke(
+        cli, ["letter", "--city", "San Jose", "--to", "council", "--template", "slow",
+              "--format", "txt"],
+    )  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert result.exit_code == 1
+    assert "slow.j2:3: over a limit: rendering took more than 0.5 s" in result.output
+    # ten council members: the budget is spent once, the nine others fail at once
+    assert "(and 8 more letters)" in result.output
+    assert "(for an earlier letter; not rendered again)" in result.output
+    assert elapsed < 10, elapsed
