@@ -319,3 +319,31 @@ def test_too_many_signers_is_refused_with_the_limit(tmp_path, monkeypatch):
 def test_text_problem_accepts_real_names():
     for name in ("Олена Коваленко", "José Núñez", "עמית כהן", "محمد\u200fعلي", "O'Brien-Smith"):
         assert inputs.text_problem(name) is None
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[defaults]\nout = 5\n", "2: [defaults] out: expected text, found the number 5"),
+        ('[[sender]]\nname = "A"\n', "1: sender must be one table [sender], found [[sender]]"),
+        ('[defaults]\njobs = "many"\n', "2: [defaults] jobs: expected a whole number of at least"),
+        (
+            '[sender]\nname = "A\\u001b[2J"\n',
+            "2: sender name: contains the control character U+001B",
+        ),  # noqa: E501
+        ('[style]\nlogo = ["a"]\n', "2: [style] logo: expected text, found a list"),
+    ],
+)
+def test_wrong_types_in_advocacy_toml_are_one_line_with_file_and_line(tmp_path, toml, message):
+    (tmp_path / "advocacy.toml").write_text(toml, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["letter", "--city", "San Jose", "--format", "txt"])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'advocacy.toml'}:{message}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_wrong_types_in_a_sender_file(tmp_path):
+    (tmp_path / "me.toml").write_text("name = 5\nzip = 95113\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["letter", "--city", "San Jose", "--sender", "me.toml"])
+    assert result.exit_code == 1
+    assert "me.toml:1: sender name: expected text, found the number 5" in result.output

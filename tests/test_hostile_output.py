@@ -280,3 +280,32 @@ def test_jobs_are_capped_by_the_cpus_and_the_work(monkeypatch):
     with pytest.raises(RuntimeError):
         list(workers.render_letters(["a"] * 50, settings))  # type: ignore[arg-type]
     assert started == [2]
+
+
+def test_an_interrupted_rerun_keeps_the_last_packet_and_a_manifest_of_what_is_on_disk(tmp_path):
+    contacts = write_council(tmp_path / "c.csv", 6)
+    args = ["--contacts", str(contacts), "packet", "--out", "out", "--city", "Roanoke",
+            "--format", "pdf", "--jobs", "1"]  # fmt: skip
+    assert run(*args, "--date", DATE).exit_code == 0
+    out = tmp_path / "out"
+    packet_pdf = (out / "packet.pdf").read_bytes()
+    process = _start(tmp_path, *args, "--date", "2026-12-02")  # every letter renders again
+    try:
+        first = out / "roanoke-va/sherman-lea.pdf"
+        before = first.stat().st_mtime_ns
+        deadline = time.monotonic() + 120
+        while first.stat().st_mtime_ns == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stdout + stderr
+    assert (out / "packet.pdf").read_bytes() == packet_pdf
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert not manifest["complete"]
+    statuses = {row["official"]: row["status"] for row in manifest["letters"]}
+    assert "pending" in statuses.values(), statuses
+    for row in manifest["letters"]:  # every letter lists its files, and they are there
+        assert row["files"].get("pdf"), row
+        assert (out / row["files"]["pdf"]).is_file()

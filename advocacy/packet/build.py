@@ -176,6 +176,19 @@ def _forget_unplanned(state: PacketState, plan: PacketPlan) -> list[str]:
 PENDING = {"status": "pending", "error": "not written yet: the run stopped before this letter"}
 
 
+def _pending(state: PacketState, key: str) -> dict[str, Any]:
+    """A letter the run did not reach: it keeps the files of its last run, listed as such."""
+    old = (state.letters.get(key) or {}).get("record") or {}
+    if old.get("status") != "ok" or not old.get("files"):
+        return PENDING
+    return {
+        **PENDING,
+        "files": dict(old["files"]),
+        "sizes": dict(old.get("sizes") or {}),
+        "warnings": ["not rendered again yet: the files of its last run are kept"],
+    }
+
+
 def _write_combined(
     plan: PacketPlan,
     settings: PacketSettings,
@@ -196,7 +209,10 @@ def _write_combined(
     sections: list[tuple[str, list[tuple[str, str]]]] = []
     for city_plan in plan.cities:
         city = city_plan.city
-        results = [result_of(p.job, records.get(p.key, PENDING)) for p in city_plan.letters]
+        results = [
+            result_of(p.job, records.get(p.key) or _pending(state, p.key))
+            for p in city_plan.letters
+        ]
         city_rows = [manifest_row(city, r) for r in results]
         skipped = [
             {"official": s.official.name, "role": s.official.role, "reason": s.reason}
