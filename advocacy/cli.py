@@ -257,6 +257,12 @@ def letter_options(function: Any) -> Any:
     show_default=True,
     help="Output folder.",
 )
+@click.option(
+    "--supporters",
+    "supporters_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Supporters (CSV, YAML or JSON): each of this city's writes their own letters.",
+)
 @pass_state
 def letter(
     state: State,
@@ -272,6 +278,7 @@ def letter(
     meeting_date: str | None,
     agenda_item: str | None,
     out: Path,
+    supporters_path: Path | None,
 ) -> None:
     """Write letters to the mayor and council members of one city.
 
@@ -283,6 +290,11 @@ def letter(
       advocacy letter --city "San Jose, CA"
       advocacy letter --city portland-or --to mayor --format pdf,mailto
       advocacy letter --city "San Diego" --official LaCava --sender me.toml --date 2026-12-01
+      advocacy letter --city "San Jose" --supporters supporters.csv
+
+    With --supporters FILE, each supporter living in the city writes their own letters to
+    its mayor, its at-large members and their district's member(s), as `advocacy packet
+    --supporters` does for one city.
     """
     from advocacy.generate import LetterFactory, plan_city, write_city_index
 
@@ -292,6 +304,22 @@ def letter(
         state, templates_dir, formats, sender_path, signers_path, meeting_date, agenda_item
     )
     folders, chosen_formats = inputs.folders, inputs.formats
+    if supporters_path is not None:
+        from advocacy.cli_packet import run_supporters
+        from advocacy.packet import PacketSettings
+
+        settings = PacketSettings(
+            out=out,
+            folders=tuple(folders),
+            formats=chosen_formats,
+            sender=inputs.sender,
+            date=date,
+            quotes=tuple(data.quotes),
+            style=inputs.style,
+            extras=inputs.extras,
+        )
+        run_supporters(data, supporters_path, settings, [target], to, template, quiet=False)
+        return
     jobs, skipped = plan_city(
         data, target, folders, to=to, official_name=official_name, template_name=template, date=date
     )

@@ -18,6 +18,14 @@ from advocacy.cli import State, letter_inputs, letter_options, pass_state
 STATUSES = ("kept", "dormant", "suspended", "terminated", "unknown")
 
 
+SUPPORTERS_OPTION = click.option(
+    "--supporters",
+    "supporters_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Supporters (CSV, YAML or JSON): each writes their own letters to their officials.",
+)
+
+
 @click.command()
 @click.option(
     "--city",
@@ -66,6 +74,7 @@ STATUSES = ("kept", "dormant", "suspended", "terminated", "unknown")
     help="Also write labels.pdf: address labels on Avery 5160/8160 sheets (30 a sheet).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the summary.")
+@SUPPORTERS_OPTION
 @pass_state
 def packet(
     state: State,
@@ -87,6 +96,7 @@ def packet(
     envelopes: bool,
     labels: str | None,
     quiet: bool,
+    supporters_path: Path | None,
 ) -> None:
     """Write the campaign packet: letters to every official of every selected city.
 
@@ -105,6 +115,14 @@ def packet(
       advocacy packet --status kept --to mayor --format pdf,mailto --duplex
       advocacy packet --city "San Jose, CA" --city portland-or --jobs 2 --out letters
       advocacy packet --envelopes --labels 5160
+      advocacy packet --supporters supporters.csv --sender me.toml --out campaign
+
+    With --supporters FILE (CSV, YAML or JSON: name, address, city, state, zip, email, phone,
+    district, note, organisation) each supporter writes their own letters to their city's
+    mayor, its at-large members and their district's member(s): OUT/supporters/<name>/ (their
+    letters and their own index.html), OUT/officials/<city>/<official>.pdf (a bundle: a cover
+    page, then every resident's letter), index.html and the manifests (one row per supporter
+    and official). The folder is made readable by its owner only.
     """
     from advocacy.packet import (
         PacketSettings,
@@ -134,6 +152,10 @@ def packet(
         envelopes=envelopes,
         labels=labels,
     )
+    if supporters_path is not None:
+        only = selected if (cities or statuses) else None
+        run_supporters(data, supporters_path, settings, only, to, template, quiet)
+        return
     plan = plan_packet(data, selected, settings, to=to, template_name=template)
     show_bar = not quiet and sys.stderr.isatty()
     bar: Any = None
@@ -166,6 +188,85 @@ def packet(
         click.echo(f"Error: {report.error}", err=True)
     if report.exit_code:
         click.get_current_context().exit(report.exit_code)
+
+
+def run_supporters(
+    data: Any,
+    path: Path,
+    settings: Any,
+    cities: Any,
+    to: str,
+    template: str | None,
+    quiet: bool,
+) -> None:
+    """Write every supporter's letters (``packet`` and ``letter`` with --supporters)."""
+    from advocacy.packet import build_packet
+    from advocacy.packet.supporters_plan import plan_supporters
+    from advocacy.supporters import load_supporters
+
+    load = load_supporters([path])
+    for problem in load.problems:
+        click.echo(str(problem), err=True)
+    if not load.supporters:
+        raise click.ClickException(f"{path}: no supporter could be read")
+    private_folder(settings.out)
+    plan = plan_supporters(data, load, settings, cities=cities, to=to, template_name=template)
+    bar: Any = None
+
+    def on_start(count: int) -> None:
+        nonlocal bar
+        if count and not quiet and sys.stderr.isatty():
+            bar = click.progressbar(length=count, label="Writing letters", file=sys.stderr)
+            bar.__enter__()
+
+    def on_letter(letter: Any, record: dict[str, Any]) -> None:
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        report = build_packet(plan, settings, progress=on_letter, on_start=on_start)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    _summarise(report, quiet)
+    _summarise_supporters(report.supporters, quiet)
+    if report.error:
+        click.echo(f"Error: {report.error}", err=True)
+    code = report.exit_code or (1 if load.errors else 0)
+    if code:
+        click.get_current_context().exit(code)
+
+
+def private_folder(out: Path) -> None:
+    """Supporters' addresses are personal data: the output folder is for its owner only."""
+    try:
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        out.chmod(0o700)
+    except OSError as err:
+        raise click.ClickException(f"cannot create {out}: {err.strerror or err}") from err
+
+
+def _summarise_supporters(summary: Any, quiet: bool) -> None:
+    if summary is None:
+        return
+    echo = click.echo
+    duplicates = f" ({summary.duplicates} duplicates counted once)" if summary.duplicates else ""
+    echo(
+        f"Supporters: {summary.supporters}{duplicates}; {summary.personal} letters carry a "
+        f"personal note; {_count(summary.bundles, 'bundle')} for hand delivery in officials/."
+    )
+    for name, count in summary.identical:
+        echo(
+            f"Warning: {count} letters to {name} have identical bodies: identical letters are "
+            "the first to be filtered; ask supporters to add a personal note."
+        )
+    if summary.reasons:
+        echo(f"{len(summary.reasons)} letters could not be written:")
+        shown = summary.reasons if not quiet else summary.reasons[:5]
+        for name, reason in shown[:50]:
+            echo(f"  {name}: {reason}")
+        if len(summary.reasons) > len(shown[:50]):
+            echo(f"  ... and {len(summary.reasons) - len(shown[:50])} more (see index.html)")
 
 
 def _summarise(report: Any, quiet: bool) -> None:
@@ -205,10 +306,17 @@ def _summarise(report: Any, quiet: bool) -> None:
         if mailing.without_address:
             line += f" ({mailing.without_address} without one get none)"
         echo(line + f" in {', '.join(mailing.files)}.")
-    if report.removed_cities:
+    people = [f for f in report.removed_cities if f.startswith("supporters/")]
+    places = [f for f in report.removed_cities if not f.startswith("supporters/")]
+    if places:
         echo(
-            f"Removed the letters of {_count(len(report.removed_cities), 'city', 'cities')} no "
-            f"longer in the packet: {', '.join(report.removed_cities)}."
+            f"Removed the letters of {_count(len(places), 'city', 'cities')} no "
+            f"longer in the packet: {', '.join(places)}."
+        )
+    if people:
+        echo(
+            f"Removed the letters of {_count(len(people), 'supporter')} no longer in the "
+            f"supporters file: {', '.join(p.split('/', 1)[1] for p in people)}."
         )
     if report.skipped:
         echo(f"Skipped {len(report.skipped)} officials:")

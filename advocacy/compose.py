@@ -51,6 +51,7 @@ from advocacy.text import name_key, us_date
 
 NOTE_OPEN, NOTE_CLOSE = "\ue000", "\ue001"
 BLOCKQUOTE = "\ue002"
+LITERAL = "\ue003"  # a paragraph printed as written: no list, heading or quotation
 SECTION_OPEN, SECTION_CLOSE = "\ue010", "\ue011"
 SECTIONS = ("subject", "salutation", "body", "closing", "short")  # required; "appendix" is not
 WORDING_PREFERENCE = ("official", "interfax", "ukrinform", "spoken")
@@ -191,6 +192,11 @@ def _helpers() -> dict[str, Any]:
         """Format "2022-03-08" as "March 8, 2022" ("2022-03" as "March 2022")."""
         return format_date(clean_value(value))
 
+    def literal(value: Any) -> Marked:
+        """A paragraph of its own, printed exactly as written (a supporter's note)."""
+        text = clean_value(value).strip()
+        return Marked(f"\n\n{LITERAL}{text}\n\n" if text else "")
+
     def section(name: str) -> Marked:
         return Marked(f"\n\n{SECTION_OPEN}{name}{SECTION_CLOSE}\n\n")
 
@@ -199,6 +205,7 @@ def _helpers() -> dict[str, Any]:
         "blockquote": blockquote,
         "cite": cite,
         "section": section,
+        "literal": literal,
         "long_date": long_date,
     }
 
@@ -210,9 +217,11 @@ def build_context(
     date: dt.date,
     quotes: Sequence[Quote],
     extras: dict[str, Any] | None = None,
+    personal: str = "",
 ) -> dict[str, Any]:
     """Return the variables a letter template sees."""
     context: dict[str, Any] = dict(extras or {})
+    context["personal"] = personal
     context.update(_helpers())
     recipient = official
 
@@ -321,7 +330,10 @@ def parse_paragraphs(text: str, numbering: dict[str, int]) -> tuple[Paragraph, .
         lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
         if not lines:
             continue
-        if all(line.startswith("- ") for line in lines):
+        if lines[0].startswith(LITERAL):
+            joined = " ".join(" ".join(lines).replace(LITERAL, "").split())
+            paragraphs.append(Paragraph(_parts(joined, numbering), "body"))
+        elif all(line.startswith("- ") for line in lines):
             items = tuple(_parts(_one_line(line[2:]), numbering) for line in lines)
             paragraphs.append(Paragraph((), "list", items))
         elif lines[0].startswith("## "):
@@ -356,9 +368,15 @@ def compose_letter(
     date: dt.date,
     quotes: Sequence[Quote],
     extras: dict[str, Any] | None = None,
+    *,
+    personal: str = "",
 ) -> Letter:
-    """Render ``info`` for one official and return the Letter every format is made from."""
-    context = build_context(official, city, sender, date, quotes, extras)
+    """Render ``info`` for one official and return the Letter every format is made from.
+
+    ``personal`` is a supporter's own paragraph: templates print it with ``literal()`` in the
+    ``personal`` block, as written (never as a template, never as a list or heading).
+    """
+    context = build_context(official, city, sender, date, quotes, extras, personal)
     context.setdefault("salutation_punctuation", info.salutation_punctuation)
     sections = split_sections(render_template(environment, info, context), str(info.path))
     body_numbers: dict[str, int] = {}

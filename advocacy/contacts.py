@@ -31,7 +31,7 @@ from advocacy.inputs import (
 )
 from advocacy.models import ROLES, Findings, Official, Problem
 from advocacy.states import state_code
-from advocacy.tables import CsvTable, read_csv_table  # noqa: F401 - shared with signers.py
+from advocacy.tables import CsvTable, TableSchema, read_csv_table  # noqa: F401 - shared with signers.py
 from advocacy.terms import read_terms, term_warnings
 from advocacy.text import name_key, slugify
 
@@ -90,6 +90,9 @@ class ContactLoad(Findings):
     problems: list[Problem] = field(default_factory=list)
 
 
+CONTACTS = TableSchema(COLUMNS, REQUIRED, ALIASES, "officials")
+
+
 @dataclass
 class _Row:
     line: int
@@ -126,7 +129,7 @@ def load_contacts(
     seen: dict[tuple[str, ...], tuple[str, int]] = {}
     for path in expand_paths(paths):
         shown = (display_names or {}).get(path, str(path))
-        for row in _read_rows(path, shown, result.problems, trusted):
+        for row in read_table(path, shown, result.problems, trusted):
             official = _check_row(row, shown, today, deliverability, strict)
             result.problems.extend(row.problems)
             if official is None:
@@ -149,9 +152,14 @@ def load_contacts(
 # -- reading ---------------------------------------------------------------------------------
 
 
-def _read_rows(
-    path: Path, shown: str, problems: list[Problem], trusted: bool = False
+def read_table(
+    path: Path,
+    shown: str,
+    problems: list[Problem],
+    trusted: bool = False,
+    schema: TableSchema = CONTACTS,
 ) -> Iterator[_Row]:
+    """Read a CSV, YAML or JSON table (contacts, supporters): rows of its columns and lines."""
     try:
         raw = read_input(path, MAX_DATA_BYTES)
     except DataError as err:
@@ -159,7 +167,7 @@ def _read_rows(
         return
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        yield from _read_csv(raw, shown, problems)
+        yield from _read_csv(raw, shown, problems, schema)
     elif suffix in (".yaml", ".yml", ".json"):
         text = _decode_strict(raw, shown, problems)
         if text is None:
@@ -173,7 +181,7 @@ def _read_rows(
             problems.append(Problem(shown, err.line, "error", err.reason))
             return
         reader = _read_json if suffix == ".json" else _read_yaml
-        yield from reader(text, shown, problems)
+        yield from reader(text, shown, problems, schema)
     else:
         problems.append(
             Problem(shown, None, "error", "unknown file type (use .csv, .yaml, .yml or .json)")
@@ -198,12 +206,14 @@ def normalise_header(name: str, aliases: dict[str, str] = ALIASES) -> str:
     return aliases.get(key, key)
 
 
-def _read_csv(raw: bytes, shown: str, problems: list[Problem]) -> Iterator[_Row]:
+def _read_csv(
+    raw: bytes, shown: str, problems: list[Problem], schema: TableSchema = CONTACTS
+) -> Iterator[_Row]:
     table = read_csv_table(raw, shown, problems)
     if table is None:
         return
-    columns = [normalise_header(h) for h in table.header]
-    missing = [c for c in REQUIRED if c not in columns]
+    columns = [normalise_header(h, schema.aliases) for h in table.header]
+    missing = [c for c in schema.required if c not in columns]
     if missing:
         problems.append(
             Problem(
@@ -211,11 +221,12 @@ def _read_csv(raw: bytes, shown: str, problems: list[Problem]) -> Iterator[_Row]
                 1,
                 "error",
                 f"missing header column(s) {', '.join(missing)}; the first line must name the "
-                f"columns (required: {', '.join(REQUIRED)})",
+                f"columns (required: {', '.join(schema.required)})",
             )
         )
         return
-    unknown = [h for h, c in zip(table.header, columns, strict=True) if c and c not in COLUMNS]
+    known = schema.columns
+    unknown = [h for h, c in zip(table.header, columns, strict=True) if c and c not in known]
     if unknown:
         problems.append(
             Problem(shown, 1, "warning", f"unknown column(s) ignored: {', '.join(unknown)}")
@@ -230,7 +241,7 @@ def _read_csv(raw: bytes, shown: str, problems: list[Problem]) -> Iterator[_Row]
                 )
             )
         for column, cell in zip(columns, cells, strict=False):
-            if column in COLUMNS and column not in row.values:
+            if column in known and column not in row.values:
                 row.values[column] = cell
         yield row
 
@@ -248,15 +259,17 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[Any,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _records_of(document: Any) -> list[Any] | None:
+def _records_of(document: Any, list_key: str = "officials") -> list[Any] | None:
     if isinstance(document, list):
         return document
-    if isinstance(document, dict) and isinstance(document.get("officials"), list):
-        return document["officials"]
+    if isinstance(document, dict) and isinstance(document.get(list_key), list):
+        return document[list_key]
     return None
 
 
-def _read_yaml(text: str, shown: str, problems: list[Problem]) -> Iterator[_Row]:
+def _read_yaml(
+    text: str, shown: str, problems: list[Problem], schema: TableSchema = CONTACTS
+) -> Iterator[_Row]:
     try:
         document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as err:
@@ -268,10 +281,12 @@ def _read_yaml(text: str, shown: str, problems: list[Problem]) -> Iterator[_Row]
     except (ValueError, TypeError, RecursionError) as err:  # a value no constructor takes
         problems.append(Problem(shown, None, "error", f"invalid YAML: {err}"))
         return
-    yield from _rows_from_records(document, shown, problems, default_line=1)
+    yield from _rows_from_records(document, shown, problems, 1, schema)
 
 
-def _read_json(text: str, shown: str, problems: list[Problem]) -> Iterator[_Row]:
+def _read_json(
+    text: str, shown: str, problems: list[Problem], schema: TableSchema = CONTACTS
+) -> Iterator[_Row]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as err:
@@ -280,17 +295,19 @@ def _read_json(text: str, shown: str, problems: list[Problem]) -> Iterator[_Row]
     except RecursionError:  # check_json_shape stops this first; kept as a last guard
         problems.append(Problem(shown, None, "error", "invalid JSON: nested too deeply"))
         return
-    records = _records_of(document)
+    records = _records_of(document, schema.list_key)
     if records is not None:
-        for record, line in zip(records, _json_element_lines(text), strict=False):
+        lines = _json_element_lines(text, schema.list_key)
+        for record, line in zip(records, lines, strict=False):
             if isinstance(record, dict):
                 record["__line__"] = line
-    yield from _rows_from_records(document, shown, problems, default_line=1)
+    yield from _rows_from_records(document, shown, problems, 1, schema)
 
 
-def _json_element_lines(text: str) -> Iterator[int]:
+def _json_element_lines(text: str, list_key: str = "officials") -> Iterator[int]:
     """Yield the line on which each element of the records array starts."""
-    match = re.search(r'"officials"\s*:\s*\[', text) if not text.lstrip().startswith("[") else None
+    listed = text.lstrip().startswith("[")
+    match = None if listed else re.search(rf'"{re.escape(list_key)}"\s*:\s*\[', text)
     index = match.end() if match else text.index("[") + 1
     decoder = json.JSONDecoder()
     while True:
@@ -303,16 +320,20 @@ def _json_element_lines(text: str) -> Iterator[int]:
 
 
 def _rows_from_records(
-    document: Any, shown: str, problems: list[Problem], default_line: int
+    document: Any,
+    shown: str,
+    problems: list[Problem],
+    default_line: int,
+    schema: TableSchema = CONTACTS,
 ) -> Iterator[_Row]:
-    records = _records_of(document)
+    records = _records_of(document, schema.list_key)
     if records is None:
         problems.append(
             Problem(
                 shown,
                 default_line,
                 "error",
-                "expected a list of records, or a mapping with an 'officials' list",
+                f"expected a list of records, or a mapping with a '{schema.list_key}' list",
             )
         )
         return
@@ -326,8 +347,8 @@ def _rows_from_records(
         values: dict[str, Any] = {}
         unknown = []
         for key, value in record.items():
-            column = normalise_header(str(key))
-            if column in COLUMNS:
+            column = normalise_header(str(key), schema.aliases)
+            if column in schema.columns:
                 values[column] = value
             else:
                 unknown.append(str(key))
@@ -342,7 +363,7 @@ def _rows_from_records(
 # -- checking --------------------------------------------------------------------------------
 
 
-def _value_text(column: str, value: Any) -> tuple[str, str | None]:
+def field_text(column: str, value: Any) -> tuple[str, str | None]:
     """A field as text, or why it cannot be one (a YAML/JSON list or mapping where text goes).
 
     ``address`` may be a list of lines; every other field must be a single value.
@@ -382,7 +403,7 @@ def _check_row(
 
     values: dict[str, str] = {}
     for column, raw in row.values.items():
-        text, wrong = _value_text(column, raw)
+        text, wrong = field_text(column, raw)
         if wrong is None:
             wrong = text_problem(text)
             wrong = f"{column}: {wrong}" if wrong else None

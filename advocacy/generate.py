@@ -7,6 +7,7 @@ Nothing here prints: results come back as data and the CLI reports them.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,10 +57,14 @@ class LetterJob:
     city: City
     template: TemplateInfo
     stem: str
+    #: a supporter's letter: its own sender, personal note and folder (``supporters/<slug>``)
+    sender: Sender | None = None
+    personal: str = ""
+    group: str = ""
 
     @property
     def folder(self) -> str:
-        return self.city.slug
+        return self.group or self.city.slug
 
 
 @dataclass
@@ -75,6 +80,8 @@ class LetterResult:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     subject: str = ""
+    #: a hash of the letter's body text: letters to one official with the same hash are alike
+    body: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         official = self.job.official
@@ -232,10 +239,11 @@ class LetterFactory:
                 job.template,
                 job.official,
                 job.city,
-                self.sender,
+                job.sender or self.sender,
                 self.date,
                 self.quotes,
                 self.extras,
+                personal=job.personal,
             )
         except TemplateFailed as err:
             if err.exhausted:
@@ -277,6 +285,9 @@ class LetterFactory:
             _keep_previous(result, job, out, self.formats)
             return result
         result.subject = letter.subject
+        if job.sender is not None:  # supporters' letters: which of them read the same
+            text = "\n".join(p.plain("") for p in letter.paragraphs)
+            result.body = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
         result.warnings.extend(letter.warnings)
         if "mailto" in self.formats:
             link = mailto_link(letter)

@@ -184,3 +184,13 @@ def _unclosed_quote(
     if odd_quotes and before and end >= last_line:
         return start  # the last row ran to the end of the file inside a quote
     return None
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """The columns of a kind of table file (contacts, supporters), for ``read_table``."""
+
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    aliases: dict[str, str]
+    list_key: str  # YAML/JSON: the records, or a mapping holding them under this key

@@ -71,6 +71,12 @@ out = "out"
 GITIGNORE = """\
 # Letters written by advocacy (personal data: keep them out of version control)
 out/
+# Supporters' names and addresses (advocacy packet --supporters): personal data too
+supporters*.csv
+supporters*.json
+supporters*.yaml
+supporters*.yml
+supporters/
 """
 
 

@@ -20,6 +20,7 @@ from advocacy.packet.manifest import letter_title, manifest_csv, manifest_row, t
 from advocacy.packet.pdf import PACKET_PDF, PacketPdfBuilder, packet_pdf_options, write_packet_pdf
 from advocacy.packet.plan import PacketPlan, PacketSettings, PlannedLetter, digest
 from advocacy.packet.state import COMBINED_KEYS, PacketState, exclusive_lock
+from advocacy.packet.supporters_files import write_supporter_files
 from advocacy.packet.workers import render_letters, result_of
 from advocacy.templating import shared_environment
 
@@ -58,6 +59,8 @@ class PacketReport:
     interrupted: bool = False
     error: str | None = None
     notices: list[str] = field(default_factory=list)  # said once, before the summary
+    #: a supporters packet: advocacy.packet.supporters_files.SupportersSummary
+    supporters: Any = None
 
     @property
     def all_up_to_date(self) -> bool:
@@ -112,7 +115,7 @@ def build_packet(
         if on_start is not None:
             on_start(len(todo))
         builder = None
-        if todo and "pdf" in settings.formats:
+        if todo and "pdf" in settings.formats and plan.supporters is None:
             builder = PacketPdfBuilder(plan, settings, records)
         try:
             try:
@@ -132,11 +135,14 @@ def build_packet(
             report.pending = report.letters - len(records)
             if builder is not None:
                 builder.close()
-            _write_combined(plan, settings, state, records, report, builder)
-            if not report.pending and not report.interrupted and not report.error:
-                report.mailing = write_mailing(plan, settings, state, records)
-                if report.mailing is not None and report.mailing.written:
-                    report.combined_written += list(report.mailing.files)
+            if plan.supporters is None:
+                _write_combined(plan, settings, state, records, report, builder)
+                if not report.pending and not report.interrupted and not report.error:
+                    report.mailing = write_mailing(plan, settings, state, records)
+                    if report.mailing is not None and report.mailing.written:
+                        report.combined_written += list(report.mailing.files)
+            else:
+                write_supporter_files(plan, settings, state, records, report)
         except KeyboardInterrupt:
             report.interrupted = True
         finally:
@@ -159,9 +165,11 @@ def _forget_unplanned(state: PacketState, plan: PacketPlan) -> list[str]:
     planned = {letter.key for letter in plan.letters}
     folders = {city.city.slug for city in plan.cities}
     gone: set[str] = set()
+    if plan.supporters is not None:
+        folders |= plan.supporters.folders
     for key in [k for k in state.letters if k not in planned]:
         state.forget(key)
-        gone.add(key.split("/", 1)[0])
+        gone.add(key.rsplit("/", 1)[0])  # a city's folder, or supporters/<slug>
     # a city folder's index is recorded in ``combined`` under the folder's name
     dropped = sorted((gone | set(state.combined)) - folders - set(COMBINED_KEYS))
     for folder in dropped:

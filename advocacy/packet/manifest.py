@@ -18,6 +18,9 @@ MANIFEST_COLUMNS = (
 )  # fmt: skip
 
 
+SUPPORTER_COLUMNS = ("supporter", "supporter_folder", *MANIFEST_COLUMNS, "personal")
+
+
 # -- manifests and index ------------------------------------------------------------------------
 
 
@@ -29,16 +32,21 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
-def manifest_csv(rows: Sequence[dict[str, Any]]) -> bytes:
-    """The manifest as CSV: UTF-8 with a byte-order mark (Excel), every cell quoted, safe."""
+def manifest_csv(rows: Sequence[dict[str, Any]], *, supporters: bool = False) -> bytes:
+    """The manifest as CSV: UTF-8 with a byte-order mark (Excel), every cell quoted, safe.
+
+    ``supporters``: one row per (supporter, official), with the supporter's name and folder
+    and whether the letter carries their personal note.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(MANIFEST_COLUMNS)
+    columns = SUPPORTER_COLUMNS if supporters else MANIFEST_COLUMNS
+    writer.writerow(columns)
     for row in rows:
         cells = dict(row)
         cells["files"] = " ".join(row["files"].values())
         cells["warnings"] = "; ".join(row["warnings"])
-        writer.writerow([csv_safe(cells.get(column)) for column in MANIFEST_COLUMNS])
+        writer.writerow([csv_safe(cells.get(column)) for column in columns])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

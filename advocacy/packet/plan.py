@@ -68,6 +68,8 @@ class CityPlan:
 class PacketPlan:
     cities: list[CityPlan]
     inputs_digest: str
+    #: a packet of supporters' letters (advocacy.packet.supporters_plan.SupportersPlan)
+    supporters: Any = None
 
     @property
     def letters(self) -> Iterator[PlannedLetter]:
@@ -199,12 +201,16 @@ def inputs_digest(settings: PacketSettings) -> str:
 
 
 def letter_digest(inputs: str, job: LetterJob) -> str:
-    """Hash one letter: the shared inputs, the official's record, the ties and the template."""
-    return digest(
+    """Hash one letter: the shared inputs, the official's record, the ties and the template
+    (and a supporter's letter: the supporter, their note and their folder)."""
+    parts: list[Any] = [
         inputs,
         job.official.to_dict(),
         [tie.to_dict() for tie in job.city.ties],
         job.city.label,
         job.template.to_dict(),
         job.stem,
-    )
+    ]
+    if job.sender is not None:
+        parts += [job.sender.to_dict(), job.personal, job.group]
+    return digest(*parts)

@@ -25,7 +25,7 @@ JOURNAL_NAME = ".advocacy-state.jsonl"
 LOCK_NAME = ".advocacy-packet.lock"
 STATE_FORMAT = 1
 #: the keys of ``PacketState.combined`` that are not a city folder
-COMBINED_KEYS = ("packet", "packet_pages", "mailing")
+COMBINED_KEYS = ("packet", "packet_pages", "mailing", "bundles")
 
 
 # -- the state file: which letter was made from what ------------------------------------------
@@ -146,7 +146,8 @@ class PacketState:
         self.journal_path.unlink(missing_ok=True)
 
 
-_KEY = re.compile(r"[a-z0-9-]{1,200}/[a-z0-9-]{1,200}")
+#: "city/stem", or a supporter's letter "supporters/<slug>/stem" (advocacy packet --supporters)
+_KEY = re.compile(r"(?:supporters/)?[a-z0-9-]{1,200}/[a-z0-9-]{1,200}")
 _STATUSES = ("ok", "failed")
 
 

@@ -124,6 +124,7 @@ def record_of(result: LetterResult) -> dict[str, Any]:
         "mailto_length": result.mailto_length,
         "warnings": list(result.warnings),
         "error": result.error,
+        "body": result.body,
     }
 
 
@@ -138,6 +139,7 @@ def result_of(job: LetterJob, record: dict[str, Any]) -> LetterResult:
         warnings=list(record.get("warnings") or []),
         error=record.get("error"),
         subject=record.get("subject") or "",
+        body=record.get("body") or "",
     )
 
 

@@ -1,0 +1,352 @@
+"""The files of a supporters packet, besides the letters themselves.
+
+- ``supporters/<slug>/index.html``: one supporter's letters, with their own email links. It
+  shows that supporter's data only, so an organiser can send each supporter their page.
+- ``officials/<city>/<official>.pdf``: per official, a bundle for hand delivery or one
+  envelope: a cover page saying how many residents wrote (and who), then each letter.
+- ``index.html``: per city and official, how many residents wrote and the bundle; every
+  supporter with their page and what could not be written for them.
+- ``manifest.csv``/``manifest.json``: one row per (supporter, official) letter.
+
+Each file is written again only when what it shows changed (hashes in the packet's state).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from advocacy import __version__
+from advocacy.exceptions import AdvocacyError
+from advocacy.formats import FILE_FORMATS
+from advocacy.generate import LetterResult
+from advocacy.output import atomic_stream, atomic_write, inside
+from advocacy.packet.manifest import manifest_csv, manifest_row, tie_dict
+from advocacy.packet.plan import PacketPlan, PacketSettings, digest
+from advocacy.packet.state import PacketState
+from advocacy.packet.supporters_plan import SupporterGroup
+from advocacy.packet.workers import result_of
+from advocacy.templating import shared_environment
+from advocacy.text import slugify
+
+OFFICIALS_FOLDER = "officials"
+SUPPORTER_INDEX = "_supporter-index.html.j2"
+SUPPORTERS_INDEX = "_supporters-index.html.j2"
+#: this many letters or more to one official with the same body are reported
+IDENTICAL_AT = 10
+_PENDING = {"status": "pending", "error": "not written yet: the run stopped before this letter"}
+
+
+@dataclass
+class SupportersSummary:
+    """What the CLI says about the supporters of a run."""
+
+    supporters: int = 0
+    duplicates: int = 0
+    problems: list[str] = field(default_factory=list)  # path:line: severity: message
+    reasons: list[tuple[str, str]] = field(default_factory=list)  # supporter, reason
+    personal: int = 0  # letters carrying a personal note
+    identical: list[tuple[str, int]] = field(default_factory=list)  # official, letters alike
+    bundles: int = 0
+
+
+@dataclass
+class _Bundle:
+    city: Any
+    official: Any
+    stem: str
+    letters: list[tuple[str, str, str]] = field(default_factory=list)  # writer, pdf, digest
+
+    @property
+    def path(self) -> str:
+        return f"{OFFICIALS_FOLDER}/{self.city.slug}/{self.stem}.pdf"
+
+
+def write_supporter_files(
+    plan: PacketPlan,
+    settings: PacketSettings,
+    state: PacketState,
+    records: dict[str, dict[str, Any]],
+    report: Any,
+) -> None:
+    """Write the supporters' pages, the officials' bundles, the index and the manifests."""
+    out = settings.out
+    supporters = plan.supporters
+    summary = SupportersSummary(
+        supporters=len(supporters.groups),
+        duplicates=supporters.load.duplicates,
+        problems=[str(p) for p in supporters.load.problems],
+    )
+    report.supporters = summary
+    formats = [f for f in settings.formats if f in FILE_FORMATS]
+    rows: list[dict[str, Any]] = []
+    people: list[dict[str, Any]] = []
+    bundles: dict[tuple[str, str], _Bundle] = {}
+    bodies: dict[tuple[str, str], Counter[str]] = {}
+    for group in supporters.groups:
+        results = [result_of(p.job, records.get(p.key, _PENDING)) for p in group.letters]
+        letters = [_letter_row(group, r) for r in results]
+        summary.reasons.extend((group.supporter.name, reason) for reason in group.reasons)
+        _count_results(results, report)
+        for planned, result, row in zip(group.letters, results, letters, strict=True):
+            rows.append(row)
+            job = result.job
+            key = (job.city.slug, job.stem)
+            if job.personal:
+                summary.personal += 1
+            elif result.body:
+                bodies.setdefault(key, Counter())[result.body] += 1
+            bundle = bundles.setdefault(key, _Bundle(job.city, job.official, job.stem))
+            if result.status == "ok" and "pdf" in result.files:
+                bundle.letters.append((group.supporter.name, result.files["pdf"], planned.digest))
+        person = {
+            "name": group.supporter.name,
+            "city": f"{group.supporter.city}, {group.supporter.state}",
+            "folder": group.folder,
+            "letters": letters,
+            "reasons": list(group.reasons),
+        }
+        people.append(person)
+        _write_supporter_page(out, settings, state, plan, group, person, formats, report)
+    names = {(b.city.slug, b.stem): b.official.name for b in bundles.values()}
+    for key, counts in bodies.items():
+        alike = max(counts.values(), default=0)
+        if alike >= IDENTICAL_AT:
+            summary.identical.append((names[key], alike))
+    if "pdf" in settings.formats:
+        _write_bundles(out, settings, state, plan, bundles, summary, report)
+    else:
+        _remove_bundles(state, set())
+    officials = [
+        {
+            "city": b.city.label,
+            "official": b.official.name,
+            "title": letter_title_of(b),
+            "letters": sum(1 for r in rows if (r["city_folder"], r["stem"]) == key),
+            "bundle": b.path if b.letters and "pdf" in settings.formats else None,
+        }
+        for key, b in sorted(bundles.items(), key=lambda item: (item[1].city.label, item[0][1]))
+    ]
+    _write_overview(out, settings, state, plan, rows, people, officials, summary, report)
+
+
+def letter_title_of(bundle: _Bundle) -> str:
+    official = bundle.official
+    where = f", District {official.district}" if official.district else ""
+    return f"{official.display_title}{where}"
+
+
+def _letter_row(group: SupporterGroup, result: LetterResult) -> dict[str, Any]:
+    row = manifest_row(result.job.city, result)
+    row.update(
+        supporter=group.supporter.name,
+        supporter_folder=group.folder,
+        stem=result.job.stem,
+        personal=bool(result.job.personal),
+    )
+    return row
+
+
+def _count_results(results: Sequence[LetterResult], report: Any) -> None:
+    for result in results:
+        label, name = result.job.city.label, result.job.official.name
+        who = f"{name} (from {result.job.sender.name if result.job.sender else '?'})"
+        if result.status == "failed":
+            report.failed.append((label, who, result.error or "failed"))
+        report.warnings.extend((label, who, w) for w in result.warnings)
+        for format_name in result.files:
+            report.files[format_name] = report.files.get(format_name, 0) + 1
+        if result.mailto:
+            report.files["mailto"] = report.files.get("mailto", 0) + 1
+
+
+def _render(settings: PacketSettings, name: str, context: dict[str, Any]) -> bytes:
+    environment = shared_environment(tuple(settings.folders), html=True)
+    return environment.get_template(name).render(context).encode("utf-8")
+
+
+def _write_supporter_page(
+    out: Path,
+    settings: PacketSettings,
+    state: PacketState,
+    plan: PacketPlan,
+    group: SupporterGroup,
+    person: dict[str, Any],
+    formats: list[str],
+    report: Any,
+) -> None:
+    """``supporters/<slug>/index.html``: this supporter's letters and nothing of anyone else."""
+    page_hash = digest(plan.inputs_digest, person, formats)
+    path = f"{group.folder}/index.html"
+    if state.combined.get(group.folder) == page_hash and (out / path).is_file():
+        return
+    state.combined.pop(group.folder, None)
+    letters = [
+        {**row, "files": {k: v.rsplit("/", 1)[-1] for k, v in row["files"].items()}}
+        for row in person["letters"]
+    ]
+    context = {
+        "supporter": person,
+        "letters": letters,
+        "formats": formats,
+        "date": settings.date,
+        "version": __version__,
+    }
+    atomic_write(inside(out, path), _render(settings, SUPPORTER_INDEX, context))
+    state.combined[group.folder] = page_hash
+    report.combined_written.append(path)
+
+
+def _cover_pdf(bundle: _Bundle, settings: PacketSettings) -> bytes:
+    """The bundle's cover page: who it is for, how many residents wrote, and their names."""
+    from weasyprint import HTML
+
+    official = bundle.official
+    count = len(bundle.letters)
+    writers = "".join(f"<li>{html.escape(name)}</li>" for name, _, _ in bundle.letters)
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><style>"
+        "@page { size: Letter; margin: 1in; } body { font-family: 'DejaVu Serif', serif; }"
+        "h1 { font-size: 20pt; } li { margin: .15em 0; } ol { columns: 2; }"
+        "</style></head><body>"
+        f"<h1>{html.escape(official.name)}</h1>"
+        f"<p>{html.escape(letter_title_of(bundle))}, {html.escape(bundle.city.label)}</p>"
+        f"<p><strong>{count} resident{'s' if count != 1 else ''} of "
+        f"{html.escape(bundle.city.name)} wrote to you</strong> about "
+        f"{html.escape(bundle.city.name)}'s sister-city tie with "
+        f"{html.escape(bundle.city.tie.russian_city)}. Their letters follow, dated "
+        f"{settings.date.isoformat()}.</p><ol>{writers}</ol></body></html>"
+    )
+    pdf: bytes = HTML(string=page).write_pdf()
+    return pdf
+
+
+def _write_bundles(
+    out: Path,
+    settings: PacketSettings,
+    state: PacketState,
+    plan: PacketPlan,
+    bundles: dict[tuple[str, str], _Bundle],
+    summary: SupportersSummary,
+    report: Any,
+) -> None:
+    from advocacy.packet.pdf import PdfConcatenator
+
+    known = _recorded_bundles(state)
+    now: dict[str, str] = {}
+    for bundle in bundles.values():
+        if not bundle.letters:
+            continue
+        bundle_hash = digest(plan.inputs_digest, bundle.path, [d for _, _, d in bundle.letters])
+        now[bundle.path] = bundle_hash
+        summary.bundles += 1
+        if known.get(bundle.path) == bundle_hash and (out / bundle.path).is_file():
+            continue
+        try:
+            with atomic_stream(inside(out, bundle.path), durable=False) as stream:
+                writer = PdfConcatenator(stream)
+                writer.start_section()
+                cover = writer.add(_cover_pdf(bundle, settings))
+                top = writer.bookmark(f"{len(bundle.letters)} residents wrote", cover[0])
+                for name, relative, _ in bundle.letters:
+                    pages = writer.add(inside(out, relative))
+                    writer.bookmark(name, pages[0], top)
+                identifier = bytes.fromhex(bundle_hash[:32])
+                title = f"Letters to {bundle.official.name}, {settings.date.isoformat()}"
+                writer.finish({"Title": title, "Producer": f"advocacy {__version__}"}, identifier)
+        except (OSError, AdvocacyError, ValueError) as err:
+            report.failed.append((bundle.city.label, bundle.official.name, f"bundle: {err}"))
+            now.pop(bundle.path)
+            continue
+        report.combined_written.append(bundle.path)
+    _remove_bundles(state, set(now), known)
+    state.combined["bundles"] = json.dumps(now, sort_keys=True)
+
+
+def _recorded_bundles(state: PacketState) -> dict[str, str]:
+    try:
+        recorded = json.loads(state.combined.get("bundles") or "{}")
+    except ValueError:
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def _remove_bundles(
+    state: PacketState, keep: set[str], known: dict[str, str] | None = None
+) -> None:
+    """Delete the bundles an earlier run wrote that this one has not (their official's gone)."""
+    for path in set(known if known is not None else _recorded_bundles(state)) - keep:
+        state.remove(path)
+    if known is None:
+        state.combined.pop("bundles", None)
+
+
+def _write_overview(
+    out: Path,
+    settings: PacketSettings,
+    state: PacketState,
+    plan: PacketPlan,
+    rows: list[dict[str, Any]],
+    people: list[dict[str, Any]],
+    officials: list[dict[str, Any]],
+    summary: SupportersSummary,
+    report: Any,
+) -> None:
+    """``index.html``, ``manifest.csv`` and ``manifest.json`` at the top of the folder."""
+    totals = {
+        "supporters": summary.supporters,
+        "duplicates": summary.duplicates,
+        "letters": len(rows),
+        "ok": sum(1 for r in rows if r["status"] == "ok"),
+        "failed": sum(1 for r in rows if r["status"] == "failed"),
+        "pending": sum(1 for r in rows if r["status"] == "pending"),
+        "personal": summary.personal,
+        "bundles": summary.bundles,
+        "files": dict(report.files),
+    }
+    cities = [
+        {"city": c.city.label, "tie": tie_dict(c.city), "letters": len(c.letters)}
+        for c in plan.cities
+    ]
+    overview_hash = digest(
+        plan.inputs_digest, rows, people, officials, summary.identical, summary.reasons, totals
+    )
+    names = ["index.html", "manifest.csv", "manifest.json"]
+    if state.combined.get("packet") == overview_hash and all((out / n).is_file() for n in names):
+        return
+    state.combined.pop("packet", None)
+    manifest = {
+        "advocacy_version": __version__,
+        "date": settings.date.isoformat(),
+        "formats": list(settings.formats),
+        "totals": totals,
+        "identical": [{"official": o, "letters": n} for o, n in summary.identical],
+        "cities": cities,
+        "officials": officials,
+        "letters": rows,
+    }
+    atomic_write(
+        out / "manifest.json",
+        (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+    )
+    atomic_write(out / "manifest.csv", manifest_csv(rows, supporters=True))
+    context = {
+        "totals": totals,
+        "cities": cities,
+        "officials": officials,
+        "people": people,
+        "identical": summary.identical,
+        "identical_at": IDENTICAL_AT,
+        "date": settings.date,
+        "version": __version__,
+        "slug": slugify,
+    }
+    atomic_write(out / "index.html", _render(settings, SUPPORTERS_INDEX, context))
+    report.combined_written += names
+    if not report.pending and not report.interrupted:
+        state.combined["packet"] = overview_hash
