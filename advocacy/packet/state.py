@@ -46,6 +46,9 @@ class PacketState:
         self._journal: IO[str] | None = None
         #: where a corrupt state file was moved to, if it was
         self.set_aside: Path | None = None
+        #: what the snapshot on disk holds, when it is all there is (no journal): a run that
+        #: changes nothing need not write it again (25,000 letters: ~1 s of a rerun)
+        self._on_disk: tuple[dict[str, Any], dict[str, str]] | None = None
 
     @property
     def path(self) -> Path:
@@ -64,6 +67,7 @@ class PacketState:
         packet did not write. The letters it described are then rendered again.
         """
         state = cls(out)
+        read_whole = False  # the snapshot was read, all of it valid
         text = _read_own(state.path)
         if text is not None:
             letters, combined = _valid_snapshot(text)
@@ -71,6 +75,7 @@ class PacketState:
                 state.set_aside = _set_aside(state.path)
             else:
                 state.letters, state.combined = letters, combined
+                read_whole = True
         lines = (_read_own(state.journal_path) or "").splitlines()
         for line in lines:
             try:
@@ -79,6 +84,8 @@ class PacketState:
                 continue  # a line cut short by a killed run
             if isinstance(entry, dict) and _valid_entry(entry.get("key"), entry):
                 state.letters[entry["key"]] = {"hash": entry["hash"], "record": entry["record"]}
+        if read_whole and not lines and not state.journal_path.exists():
+            state._on_disk = (dict(state.letters), dict(state.combined))
         return state
 
     def up_to_date(self, letter: PlannedLetter) -> dict[str, Any] | None:
@@ -131,7 +138,16 @@ class PacketState:
             inside(self.out, relative).unlink(missing_ok=True)
 
     def save(self) -> None:
-        """Write the snapshot atomically, then drop the journal it now contains."""
+        """Write the snapshot atomically, then drop the journal it now contains.
+
+        Nothing is written when the snapshot on disk already holds exactly this state.
+        """
+        if (
+            self._journal is None
+            and self._on_disk is not None
+            and self._on_disk == (self.letters, self.combined)
+        ):
+            return
         snapshot = {
             "format": STATE_FORMAT,
             "advocacy_version": __version__,
