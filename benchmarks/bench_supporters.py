@@ -14,7 +14,10 @@ from many scripts, spread over every city whose tie is not terminated) and, in o
    a comparable template: the email body of one of our letters (same length, same quotes),
    the official's name, title and city filled in by Jinja, output to a file; messages a second;
 3. the packet again with nothing changed: its time as a share of the cold one;
-4. with ``--memory-letters N``: the peak memory (PSS summed over the packet's processes) of a
+4. with ``--supporters N``: the same for ``advocacy packet --supporters`` on N synthetic
+   supporters (benchmarks/supporters.py; 10,000 make about 25,000 letters), mailmerge on one row
+   per letter written (from the packet's manifest), and the peak memory sampled in that run;
+5. with ``--memory-letters N``: the peak memory (PSS summed over the packet's processes) of a
    cold text packet of N letters, sampled in a run of its own.
 
 mailmerge is installed in a virtual environment of the benchmark's own (``--mailmerge-venv``,
@@ -107,6 +110,22 @@ def mailmerge_inputs(contacts: Path, workdir: Path) -> tuple[Path, Path, Path]:
     return template, database, server
 
 
+def database_from_manifest(manifest: Path, database: Path) -> int:
+    """mailmerge's rows from the packet's manifest.csv: one row per letter written."""
+    count = 0
+    with manifest.open(encoding="utf-8-sig") as source, database.open("w", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["email", "name", "title", "surname", "city"])
+        for row in csv.DictReader(source):
+            if row.get("status") != "ok" or not row.get("email"):
+                continue
+            city = row["city"].rsplit(",", 1)[0]
+            writer.writerow([row["email"], row["official"], row["title"],
+                             row["official"].split()[-1], city])  # fmt: skip
+            count += 1
+    return count
+
+
 def run_mailmerge(program: Path, inputs: tuple[Path, Path, Path], workdir: Path) -> tuple:
     """Run mailmerge into a file; return (wall seconds, CPU seconds, messages)."""
     import resource
@@ -130,12 +149,50 @@ def run_mailmerge(program: Path, inputs: tuple[Path, Path, Path], workdir: Path)
     return elapsed, cpu, messages
 
 
-def packet_command(contacts: Path, out: Path, jobs: int) -> list[str]:
+def packet_command(contacts: Path | None, out: Path, jobs: int, supporters: Path | None = None
+                   ) -> list[str]:  # fmt: skip
+    data = ["--contacts", str(contacts)] if contacts else []
+    who = ["--supporters", str(supporters)] if supporters else ["--sender", "sender.toml"]
     return [
-        sys.executable, "-m", "advocacy", "--contacts", str(contacts), "packet",
-        "--sender", "sender.toml", "--date", DATE, "--out", str(out), "--jobs", str(jobs),
-        "--format", FORMATS, "--quiet",
+        sys.executable, "-m", "advocacy", *data, "packet", *who, "--date", DATE,
+        "--out", str(out), "--jobs", str(jobs), "--format", FORMATS, "--quiet",
     ]  # fmt: skip
+
+
+def supporters_run(count: int, workdir: Path, program: Path, jobs: int, memory: bool) -> None:
+    """``packet --supporters`` on ``count`` synthetic supporters (benchmarks/supporters.py)."""
+    import supporters as synthetic
+
+    path = workdir / f"supporters-{count}.csv"
+    synthetic.write(path, synthetic.make_rows(count, 2022, 0.3, 0.0))
+    out = workdir / f"supporters-out-{count}"
+    cold, sampler, cold_cpu = run(packet_command(None, out, jobs, path), workdir, memory)
+    manifest = out / "manifest.csv"
+    with manifest.open(encoding="utf-8-sig") as handle:
+        letters = sum(1 for row in csv.DictReader(handle) if row.get("status") == "ok")
+    contacts = workdir / "contacts-template.csv"
+    write_contacts(contacts, 200)
+    template, _, server = mailmerge_inputs(contacts, workdir)
+    database = workdir / "mailmerge_supporters.csv"
+    database_from_manifest(manifest, database)
+    mm_wall, mm_cpu, messages = run_mailmerge(program, (template, database, server), workdir)
+    rerun, _, rerun_cpu = run(packet_command(None, out, jobs, path), workdir)
+    ours, theirs = letters / cold, messages / mm_wall
+    print(f"\n{count} supporters ({load()}):")
+    print(f"  advocacy packet --supporters, cold  {cold:7.2f} s  {letters} letters"
+          f"  {ours:7.0f} letters/s  CPU {cold_cpu:.2f} s "
+          f"({cold_cpu / max(letters, 1) * 1000:.2f} ms/letter)")  # fmt: skip
+    print(f"  mailmerge, same rows                {mm_wall:7.2f} s  {messages} "
+          f"messages {theirs:7.0f} messages/s  CPU {mm_cpu:.2f} s")  # fmt: skip
+    print(f"  ratio: {ours / theirs:.2f}x mailmerge's rate (target >= 1)")
+    print(
+        f"  rerun, nothing changed              {rerun:7.2f} s  "
+        f"{rerun / cold * 100:.1f}% of cold (target <= 5%), CPU {rerun_cpu:.2f} s"
+    )
+    if sampler is not None:
+        print(f"  peak memory (sampled in the cold run): {sampler.peak_pss / 1024:.0f} MB PSS, "
+              f"all processes (target <= 400 MB); largest process "
+              f"{sampler.peak_single / 1024:.0f} MB")  # fmt: skip
 
 
 def load() -> str:
@@ -147,6 +204,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="2000,25000", help="officials per run, comma list")
     parser.add_argument("--memory-letters", type=int, default=25000)
+    parser.add_argument(
+        "--supporters", type=int, default=0,
+        help="also `packet --supporters` on this many synthetic supporters (10000: ~25,000 "
+        "letters); its memory is sampled in its cold run",
+    )  # fmt: skip
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument(
         "--mailmerge-venv", type=Path, default=Path.home() / ".cache/advocacy-bench/mailmerge"
@@ -184,6 +246,8 @@ def main() -> None:
                 f"{rerun / cold * 100:.1f}% of cold (target <= 5%), CPU {rerun_cpu:.2f} s"
             )
             shutil.rmtree(out, ignore_errors=True)
+        if args.supporters:
+            supporters_run(args.supporters, workdir, program, args.jobs, memory=True)
         if args.memory_letters:
             contacts = workdir / "contacts-memory.csv"
             write_contacts(contacts, args.memory_letters, seed=5000)
