@@ -395,10 +395,10 @@ def letter_cost(workdir: Path, letters: int, jobs: int) -> None:
     formats, whose CPU time (parent and workers) is divided by the letters written.
     """
     import logging
-    import re
 
     import docx
     import weasyprint
+    from pypdf import PdfReader
 
     from advocacy.dataset import load_dataset
     from advocacy.formats import FORMATS, Style, renderer
@@ -442,7 +442,7 @@ def letter_cost(workdir: Path, letters: int, jobs: int) -> None:
         return (time.process_time() - started) / (len(composed) - 1) * 1000
 
     pdfs = [renderers["pdf"].render(letter) for letter in composed[1:]]
-    pages = sum(len(re.findall(rb"/Type\s*/Page\b", pdf)) for pdf in pdfs) / len(pdfs)
+    pages = sum(len(PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs) / len(pdfs)
     naive = cpu_ms(naive_pdf)
     ours = cpu_ms(renderers["pdf"].render)
     naive_all = naive + cpu_ms(naive_docx)

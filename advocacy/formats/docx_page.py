@@ -26,6 +26,9 @@ TEXT_TOP = 3.62
 SENDER_FRAME = (8.5 - MARGINS["right"] - 2.6, 0.5, 2.6)
 ADDRESS_LEFT, ADDRESS_WIDTH = 0.8, 3.64
 LANGUAGE = "en-US"
+#: LibreOffice sets lines of exact pitch lower in their box than WeasyPrint does: measured on
+#: the embedded packet, 0.010 in to spare above the address and 0.002 in below; this centres it.
+DOCX_SHIFT = -0.004
 
 
 def twips(inches: float) -> str:
@@ -88,7 +91,7 @@ def address_frame(paragraphs: list[DocxParagraph], fit: AddressFit) -> None:
     """Place the inside address's paragraphs as the PDF does: in the window, any position."""
     height = len(fit.lines) * fit.line_height / 72
     for paragraph in paragraphs:
-        frame(paragraph, ADDRESS_LEFT, fit.top, ADDRESS_WIDTH, height)
+        frame(paragraph, ADDRESS_LEFT, fit.top + DOCX_SHIFT, ADDRESS_WIDTH, height)
         exact_lines(paragraph, fit.line_height)
         set_size(paragraph, fit.size)
 
