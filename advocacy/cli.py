@@ -144,6 +144,12 @@ def letter_extras(
     signers_path: Path | None, meeting_date: str | None, agenda_item: str | None
 ) -> dict[str, Any]:
     """Extra template variables from --signers, --meeting-date and --agenda-item."""
+    from advocacy.inputs import text_problem
+
+    for option, value in (("--meeting-date", meeting_date), ("--agenda-item", agenda_item)):
+        wrong = text_problem(value or "")
+        if wrong:  # checked where it enters, like every data value
+            raise click.BadParameter(wrong, param_hint=option)
     extras: dict[str, Any] = {"meeting_date": meeting_date, "agenda_item": agenda_item}
     if signers_path is not None:
         from advocacy.signers import load_signers

@@ -347,3 +347,13 @@ def test_wrong_types_in_a_sender_file(tmp_path):
     result = CliRunner().invoke(cli, ["letter", "--city", "San Jose", "--sender", "me.toml"])
     assert result.exit_code == 1
     assert "me.toml:1: sender name: expected text, found the number 5" in result.output
+
+
+def test_options_given_as_text_are_checked_too(tmp_path):
+    result = CliRunner().invoke(
+        cli,
+        ["letter", "--city", "San Jose", "--template", "public-comment", "--to", "mayor",
+         "--agenda-item", "Item\x1b[2J 3"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--agenda-item" in result.output and "control character U+001B" in result.output
