@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from advocacy.cli import cli
 from advocacy.dataset import load_dataset
 from advocacy.exceptions import TemplateFailed
-from advocacy.generate import LetterFactory, plan_city
+from advocacy.generate import plan_city
 from advocacy.models import Sender
 from advocacy.packet import select_cities
 from advocacy.site import build_site
@@ -26,6 +26,7 @@ from advocacy.site.letters import (
     letter_record,
     sender_for,
     substitute,
+    without_personal,
 )
 from advocacy.templating import search_path
 
@@ -82,8 +83,9 @@ def test_rebuild_is_byte_identical_and_leaves_the_file_alone(data, tmp_path):
     assert [p.name for p in out.iterdir()] == ["index.html"]  # no temporary left behind
 
 
-@pytest.mark.parametrize("variant", ["d", "r", "n"])
-def test_variants_filled_in_are_the_letters_the_tool_writes(data, variant):
+@pytest.mark.parametrize("personal", ["", "My  grandmother was born in Kharkiv."])
+@pytest.mark.parametrize("variant", ["d", "r", "n", "s"])
+def test_variants_filled_in_are_the_letters_the_tool_writes(data, variant, personal):
     """What the page does (markers -> typed values) gives the letter compose_letter makes."""
     city = data.find_city("San Jose, CA")
     jobs, _ = plan_city(data, city, search_path())
@@ -93,21 +95,29 @@ def test_variants_filled_in_are_the_letters_the_tool_writes(data, variant):
     values = {
         "name": "Ann <b>&amp;</b> 🌻",
         "street": "1 Market St #4",
-        "city": "San Jose" if variant != "n" else "Chicago",
-        "state": "CA" if variant != "n" else "IL",
+        "city": {"n": "Chicago", "s": "San José"}.get(variant, "San Jose"),
+        "state": {"n": "IL", "s": "NM"}.get(variant, "CA"),
         "zip": "95113",
         "email": "ann@example.org",
         "district": "District 3",
+        "personal": " ".join(personal.split()),  # the page collapses spaces, as paragraphs do
     }
-    sender = sender_for(variant, job.official, city, values)
-    if variant == "r":
-        assert sender.district is None
-    factory = LetterFactory(search_path(), ("txt",), sender, DATE, data.quotes)
-    expected = letter_record(factory.compose(job))
-    filled = json.loads(substitute(json.dumps(marked.record(), ensure_ascii=False), values))
+    sender = Sender(
+        name=values["name"],
+        address_lines=(values["street"], f"{values['city']}, {values['state']} {values['zip']}"),
+        email=values["email"],
+        district=sender_for(variant, job.official, city, values).district,
+    )
+    expected = letter_record(composer._compose(job, sender, personal))
+    if personal or marked.bare is not None:
+        record = marked.record(bare=not personal)
+    else:
+        record = without_personal(marked.record())
+    filled = json.loads(substitute(json.dumps(record, ensure_ascii=False), values))
     assert filled == expected
     assert all(marker not in json.dumps(filled, ensure_ascii=False) for marker in MARKERS.values())
     assert set(MARKERS) == set(FIELDS)
+    assert ("Kharkiv" in json.dumps(filled)) == bool(personal)
 
 
 def write_template(folder: Path, body: str) -> None:

@@ -37,7 +37,7 @@ from advocacy.residency import district_label, is_at_large
 from advocacy.templating import TemplateInfo, make_environment
 
 #: The fields the page fills in, and the marker character standing for each in the letters.
-FIELDS = ("name", "street", "city", "state", "zip", "email", "district")
+FIELDS = ("name", "street", "city", "state", "zip", "email", "district", "personal")
 MARKERS = {field: chr(0xE100 + index) for index, field in enumerate(FIELDS)}
 MARKER_RANGE = (0xE100, 0xE100 + len(FIELDS) - 1)
 #: Sample values for the second rendering: unlike the markers in length, case and letters.
@@ -49,6 +49,7 @@ SAMPLES = {
     "zip": "62704",
     "email": "zoe.quinn@example.org",
     "district": "Ward 99",
+    "personal": "My grandmother was born in Kharkiv; please act.",
 }
 #: ``sender`` attributes a template may use: those the page fills, and those it leaves empty.
 SENDER_FILLED = {"name", "address_lines", "email", "district", "city", "state", "zip", "place"}
@@ -109,10 +110,45 @@ class SiteLetter:
 
     variant: str
     letter: Letter
+    #: the letter without a personal paragraph, when it is not simply ``letter`` without the
+    #: paragraph that holds the marker (a template may say more around it)
+    bare: Letter | None = None
 
-    def record(self) -> dict[str, Any]:
-        """Everything the page shows or sends, as plain data (see :mod:`advocacy.site.pack`)."""
-        return letter_record(self.letter)
+    def record(self, bare: bool = False) -> dict[str, Any]:
+        """Everything the page shows or sends, as plain data (see :mod:`advocacy.site.pack`).
+
+        The namesake variant (``s``) is rendered with the official's city as the sender's, so
+        that the letter names it with the sender's state ("Portland, ME"); the page then writes
+        that city as the resident typed it ("San José, NM" where the data says "San Jose").
+        """
+        letter = self.bare if bare and self.bare is not None else self.letter
+        record = letter_record(letter)
+        if self.variant != "s":
+            return record
+        city = f"{letter.official.city}, {MARKERS['state']}"
+        return _replace_all(record, city, f"{MARKERS['city']}, {MARKERS['state']}")
+
+
+def _replace_all(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(old, new)
+    if isinstance(value, list):
+        return [_replace_all(v, old, new) for v in value]
+    if isinstance(value, dict):
+        return {k: _replace_all(v, old, new) for k, v in value.items()}
+    return value
+
+
+def without_personal(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` without the paragraphs made of the personal marker alone (what the page does
+    when the resident leaves the personal paragraph empty)."""
+    alone = ["body", [MARKERS["personal"]]]
+    return {
+        key: [p for p in value if p != alone]
+        if key in ("paragraphs", "appendix", "short")
+        else value
+        for key, value in record.items()
+    }
 
 
 def _parts(parts: tuple[Part, ...]) -> list[Any]:
@@ -183,7 +219,7 @@ class SiteComposer:
         self.extras: dict[str, Any] = {"meeting_date": None, "agenda_item": None, "petition": None}
         self._checked: set[str] = set()
 
-    def _compose(self, job: LetterJob, sender: Sender) -> Letter:
+    def _compose(self, job: LetterJob, sender: Sender, personal: str) -> Letter:
         return compose_letter(
             self.environment,
             job.template,
@@ -193,7 +229,22 @@ class SiteComposer:
             self.date,
             self.quotes,
             self.extras,
+            personal=personal,
         )
+
+    def _pair(self, job: LetterJob, variant: str, personal: bool) -> Letter:
+        """The letter with markers, refused if the one with samples says more than they do."""
+        marked, sample = (
+            self._compose(
+                job,
+                sender_for(variant, job.official, job.city, values),
+                values["personal"] if personal else "",
+            )
+            for values in (MARKERS, SAMPLES)
+        )
+        if _substitute_all(letter_record(marked), SAMPLES) != letter_record(sample):
+            raise _refusal(job.template, *_sender_logic(self.environment, job.template.path.name))
+        return marked
 
     def check(self, info: TemplateInfo) -> None:
         """Refuse a template that uses a field the page fills in anything but printing it."""
@@ -207,11 +258,11 @@ class SiteComposer:
     def variant(self, job: LetterJob, variant: str) -> SiteLetter:
         """Compose ``variant`` with markers; refuse it if samples show the text depends on them."""
         self.check(job.template)
-        letter = self._compose(job, sender_for(variant, job.official, job.city, MARKERS))
-        sample = self._compose(job, sender_for(variant, job.official, job.city, SAMPLES))
-        if _substitute_all(letter_record(letter), SAMPLES) != letter_record(sample):
-            raise _refusal(job.template, *_sender_logic(self.environment, job.template.path.name))
-        return SiteLetter(variant, letter)
+        letter = self._pair(job, variant, personal=True)
+        bare = self._compose(job, sender_for(variant, job.official, job.city, MARKERS), "")
+        if letter_record(bare) == without_personal(letter_record(letter)):
+            return SiteLetter(variant, letter)
+        return SiteLetter(variant, letter, self._pair(job, variant, personal=False))
 
     def city(self, data: DataSet, city: City, template_name: str | None) -> CityLetters:
         templates: dict[str, TemplateInfo] = {}
@@ -231,14 +282,15 @@ class SiteComposer:
 
 
 def _refusal(
-    info: TemplateInfo, where: str | None, line: int | None, attribute: str | None
+    info: TemplateInfo, where: str | None, line: int | None, field: str | None
 ) -> TemplateFailed:
     """The error for a template that decides something on the sender's fields."""
-    what = f"sender.{attribute}" if attribute else "the sender's fields"
+    what = field or "the sender's fields"
+    fields = ", ".join(f"sender.{name}" for name in sorted(SENDER_FILLED))
     return TemplateFailed(
         f"decides on {what}, which the action page fills in the browser; `advocacy site` "
-        f"can only use templates that print {', '.join(sorted(SENDER_FILLED))} as they are "
-        "(or test whether they are set)",
+        f"can only use templates that print {fields} and personal (with literal()) as they "
+        "are, or test whether they are set",
         where or str(info.path),
         line,
     )
@@ -262,8 +314,8 @@ def _sender_logic(
             tree = environment.parse(source)
         except jinja2.TemplateError:
             continue
-        for found in _logic_uses(tree):
-            return filename or current, found.lineno, found.attr
+        for lineno, field in _logic_uses(tree):
+            return filename or current, lineno, field
         for parent in tree.find_all(nodes.Extends):
             if isinstance(parent.template, nodes.Const):
                 pending.append(str(parent.template.value))
@@ -275,23 +327,29 @@ def _sender_logic(
 _HARMLESS = (nodes.Output, nodes.Concat, nodes.And, nodes.Or, nodes.Not, nodes.CondExpr, nodes.If)
 
 
-def _logic_uses(tree: nodes.Template) -> list[nodes.Getattr]:
-    """``sender.X`` (a field the page fills) used in a way that depends on its value."""
+def _logic_uses(tree: nodes.Template) -> list[tuple[int, str]]:
+    """Where ``sender.X`` (a field the page fills) or ``personal`` is used in a way that
+    depends on its value: ``(line, "sender.X")``, first line first."""
     parents: dict[int, nodes.Node] = {}
     for node in [tree, *tree.find_all(nodes.Node)]:
         for child in node.iter_child_nodes():
             parents[id(child)] = node
+
+    def harmless(found: nodes.Node) -> bool:
+        parent = parents.get(id(found))
+        if isinstance(parent, _HARMLESS):
+            return True
+        if isinstance(parent, nodes.Call) and found in parent.args:
+            return isinstance(parent.node, nodes.Name) and parent.node.name == "literal"
+        return isinstance(parent, nodes.For) and parent.iter is found
+
     uses = []
     for found in tree.find_all(nodes.Getattr):
         target = found.node
-        if not (isinstance(target, nodes.Name) and target.name == "sender"):
-            continue
-        if found.attr not in SENDER_FILLED:
-            continue
-        parent = parents.get(id(found))
-        if isinstance(parent, _HARMLESS):
-            continue
-        if isinstance(parent, nodes.For) and parent.iter is found:
-            continue
-        uses.append(found)
-    return sorted(uses, key=lambda n: n.lineno)
+        is_sender = isinstance(target, nodes.Name) and target.name == "sender"
+        if is_sender and found.attr in SENDER_FILLED and not harmless(found):
+            uses.append((found.lineno, f"sender.{found.attr}"))
+    for name in tree.find_all(nodes.Name):
+        if name.name == "personal" and name.ctx == "load" and not harmless(name):
+            uses.append((name.lineno, "personal"))
+    return sorted(uses)

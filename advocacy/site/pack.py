@@ -57,8 +57,7 @@ class Tables:
     def notes(self, notes: list[list[Any]]) -> list[list[int]]:
         return [[number, self.quotes.setdefault(qid, len(self.quotes))] for number, qid in notes]
 
-    def letter(self, letter: SiteLetter) -> list[Any]:
-        r = letter.record()
+    def letter(self, r: dict[str, Any]) -> list[Any]:
         return [
             self.string(r["subject"]),
             self.string(r["salutation"]),
@@ -113,11 +112,22 @@ def city_record(tables: Tables, city: CityLetters) -> dict[str, Any]:
                 "role": o.official.role,
                 "email": o.official.email,
                 "template": o.template.name,
-                "letters": {v: tables.letter(letter) for v, letter in o.letters.items()},
+                "letters": letters_record(tables, o.letters),
             }
             for o in city.officials
         ],
     }
+
+
+def letters_record(tables: Tables, letters: dict[str, SiteLetter]) -> dict[str, Any]:
+    """An official's letters by variant; ``<variant>0`` is one without a personal paragraph
+    where the page cannot just leave that paragraph out."""
+    packed = {}
+    for variant, letter in letters.items():
+        packed[variant] = tables.letter(letter.record())
+        if letter.bare is not None:
+            packed[variant + "0"] = tables.letter(letter.record(bare=True))
+    return packed
 
 
 def pack(

@@ -12,8 +12,9 @@ const MARK = DATA.marker;
 const MARKERS = new RegExp("[\\u" + MARK.toString(16) + "-\\u" + (MARK + FIELDS.length - 1).toString(16) + "]", "g");
 const PLACEHOLDERS = {
   name: "[Your name]", street: "[Your street address]", city: "[City]", state: "[State]",
-  zip: "[ZIP]", email: "[Your email]", district: "[Your district]",
+  zip: "[ZIP]", email: "[Your email]", district: "[Your district]", personal: "",
 };
+const PERSONAL = String.fromCharCode(MARK + FIELDS.indexOf("personal"));
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
   "September", "October", "November", "December"];
 
@@ -41,11 +42,14 @@ function wellFormed(text) {
     (m) => m.length === 2 ? m[0] + "\uFFFD" : "\uFFFD");
 }
 
-/* A value typed by the resident, cleaned as the tool cleans values: no marker characters and
-   no line breaks. */
+/* What Python's str.split() splits on. */
+const SPACES = /[\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
+
+/* A value typed by the resident, cleaned as the tool cleans values (no marker characters, no
+   line breaks) and with its spaces collapsed, as the tool does in a paragraph. */
 function clean(value) {
-  return value.replace(/[\uE000-\uE01F]/g, "").replace(MARKERS, "")
-    .replace(/[\r\n\u2028\u2029\x0b\x0c\x85]+/g, " ").trim();
+  return value.replace(/[\uE000-\uE01F]/g, "").replace(MARKERS, "").replace(SPACES, " ")
+    .replace(/^ | $/g, "");
 }
 
 /* -- the letter as text: the same as advocacy/formats/text.py email_text ------------------ */
@@ -338,6 +342,17 @@ function setLink(node, href, enabled) {
   }
 }
 
+/* The letter of `variant`, with or without the resident's own paragraph. */
+function letterFor(official, variant, personal) {
+  const L = official.letters[variant];
+  if (personal) return L;
+  if (official.letters[variant + "0"]) return official.letters[variant + "0"];
+  const keep = (i) => !(P[i][0] === "body" && P[i][1].length === 1 && S[P[i][1][0]] === PERSONAL);
+  const bare = L.slice();
+  for (const at of [2, 3, 6]) bare[at] = L[at].filter(keep);
+  return bare;
+}
+
 let rendered = null;
 
 /* Build the letters again when what they depend on changed (not on a mere change event: the
@@ -364,7 +379,7 @@ function render() {
   if (!complete) status += " Fill in your name, address and email to send them.";
   if (lettersStatus.textContent !== status) lettersStatus.textContent = status; // announce changes only
   chosen.forEach(([official, variant], index) => {
-    const L = official.letters[variant];
+    const L = letterFor(official, variant, values.personal !== "");
     const id = "letter-" + index;
     const card = { official, L, fill, values: shown, complete, id };
     const title = official.title + (official.district ? ", " + official.district_label : "");
