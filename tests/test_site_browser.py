@@ -8,6 +8,7 @@ what the page makes with what the tool makes in Python for the same resident.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -124,10 +125,11 @@ def requests_made(browser) -> list[str]:
     return urls
 
 
-def python_letter(data, city_name: str, official_name: str, sender: Sender):
+def python_letter(data, city_name: str, official_name: str, sender: Sender, personal: str = ""):
     city = data.find_city(city_name)
     jobs, _ = plan_city(data, city, search_path())
     job = next(j for j in jobs if j.official.name == official_name)
+    job = dataclasses.replace(job, personal=personal)
     factory = LetterFactory(search_path(), ("txt",), sender, dt.date.today(), data.quotes)
     return factory.compose(job)
 
@@ -155,7 +157,8 @@ def test_a_resident_of_district_3_writes_to_the_mayor_and_their_member(
     from selenium.webdriver.common.by import By
 
     open_page(browser, page)
-    fill(browser, "San Jose, CA", "3", RESIDENT)
+    personal = "My grandmother  was born\nin Kharkiv <b>&</b> 🌻"
+    fill(browser, "San Jose, CA", "3", {**RESIDENT, "personal": personal})
     shown = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".official h3")]
     assert shown == [
         "To Matt Mahan, Mayor",
@@ -167,7 +170,7 @@ def test_a_resident_of_district_3_writes_to_the_mayor_and_their_member(
         email=RESIDENT["email"],
         district="District 3",
     )
-    letter = python_letter(data, "San Jose, CA", "Matt Mahan", sender)
+    letter = python_letter(data, "San Jose, CA", "Matt Mahan", sender, " ".join(personal.split()))
     mayor = card(browser, "Matt Mahan")
 
     # The preview: the typed name is text, never markup.
@@ -176,6 +179,7 @@ def test_a_resident_of_district_3_writes_to_the_mayor_and_their_member(
     assert browser.execute_script("return document.scripts.length") == 2
     assert browser.execute_script("return window.pwned === undefined")
     assert "I am a resident of District 3 in San Jose" in preview.text
+    assert "My grandmother was born in Kharkiv <b>&</b> 🌻" in preview.text
     assert words(preview.text) == words(letter_text(letter))
 
     # The mail-app link is byte for byte the tool's.
@@ -354,6 +358,8 @@ def test_every_field_has_a_label_and_the_page_works_from_the_keyboard(browser, p
     outline = browser.execute_script("return getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"  # the focus is visible
     browser.switch_to.active_element.send_keys(Keys.TAB)
+    assert browser.switch_to.active_element.get_attribute("id") == "f-personal"
+    browser.switch_to.active_element.send_keys("In my words.", Keys.TAB)
     assert browser.switch_to.active_element.get_attribute("data-act") == "mailto"
     assert browser.find_elements(By.CSS_SELECTOR, ".official h3")[1].text.endswith("District 3")
 
@@ -430,3 +436,29 @@ def test_hostile_contact_data_stays_text_in_the_page(browser, tmp_path):
     link = member.find_element(By.CSS_SELECTOR, "a[data-act=mailto]").get_attribute("href")
     assert link == mailto_link(letter).uri
     assert browser.get_log("browser") == []
+
+
+def test_the_page_works_from_a_static_web_server(browser, page):
+    """Served over HTTP, the page asks for nothing but itself."""
+    import functools
+    import http.server
+    import threading
+
+    from selenium.webdriver.common.by import By
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(page.parent))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        browser.get(url)
+        fill(browser, "Chicago", None, {**RESIDENT, "city": "Chicago", "state": "IL"})
+        link = browser.find_element(By.CSS_SELECTOR, "a[data-act=mailto]").get_attribute("href")
+        assert link.startswith("mailto:")
+        assert requests_made(browser) == [url]
+        assert browser.get_log("browser") == []
+    finally:
+        server.shutdown()
+        server.server_close()
