@@ -370,7 +370,8 @@ def test_the_page_fits_320_pixels_and_the_screenshots(browser, page, tmp_path):
     shots = {}
     for width, name in ((1200, "site-desktop.png"), (320, "site-320px.png")):
         open_page(browser, page, width)
-        fill(browser, "San Jose, CA", "3", {**RESIDENT, "name": "Olena Kovalenko"})
+        own = "My family is from Kharkiv, which Russian missiles strike every week."
+        fill(browser, "San Jose, CA", "3", {**RESIDENT, "name": "Olena Kovalenko", "personal": own})
         overflow = browser.execute_script(
             "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
