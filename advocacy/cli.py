@@ -125,12 +125,12 @@ def contacts_check(
         ctx.exit(1)
 
 
-def _sender(state: State, path: Path | None) -> Any:
+def _sender(state: State, path: Path | None, warn: bool = True) -> Any:
     from advocacy.config import load_sender
     from advocacy.models import Sender
 
     sender = load_sender(path, state.config)
-    if sender is None or sender.is_placeholder:
+    if warn and (sender is None or sender.is_placeholder):
         click.echo(
             "Warning: no sender set; letters carry placeholders such as [Your name]. "
             "Use --sender FILE (TOML with name, address, email, phone) or add a [sender] "
@@ -182,8 +182,13 @@ def letter_inputs(
     signers_path: Path | None,
     meeting_date: str | None,
     agenda_item: str | None,
+    warn_sender: bool = True,
 ) -> LetterInputs:
-    """Resolve the options `letter_options` adds (template folders, formats, sender, extras)."""
+    """Resolve the options `letter_options` adds (template folders, formats, sender, extras).
+
+    ``warn_sender=False`` (--supporters: each supporter signs their own letters) says nothing
+    about a missing sender.
+    """
     from advocacy.generate import parse_formats
     from advocacy.templating import search_path
 
@@ -192,7 +197,7 @@ def letter_inputs(
     return LetterInputs(
         folders=folders,
         formats=chosen_formats,
-        sender=_sender(state, sender_path),
+        sender=_sender(state, sender_path, warn_sender),
         extras=letter_extras(signers_path, meeting_date, agenda_item),
         style=state.config.style(folders),
     )
@@ -307,7 +312,14 @@ def letter(
     data = state.dataset()
     target = data.find_city(city)
     inputs = letter_inputs(
-        state, templates_dir, formats, sender_path, signers_path, meeting_date, agenda_item
+        state,
+        templates_dir,
+        formats,
+        sender_path,
+        signers_path,
+        meeting_date,
+        agenda_item,
+        warn_sender=supporters_path is None,
     )
     folders, chosen_formats = inputs.folders, inputs.formats
     if supporters_path is not None:

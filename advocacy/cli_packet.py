@@ -135,7 +135,14 @@ def packet(
     data = state.dataset()
     selected = select_cities(data, cities, statuses)
     inputs = letter_inputs(
-        state, templates_dir, formats, sender_path, signers_path, meeting_date, agenda_item
+        state,
+        templates_dir,
+        formats,
+        sender_path,
+        signers_path,
+        meeting_date,
+        agenda_item,
+        warn_sender=supporters_path is None,
     )
     settings = PacketSettings(
         out=out,

@@ -174,6 +174,7 @@ def test_packet_letters_pages_manifest_and_incremental_runs(tmp_path):
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
     assert "Supporters: 3; 2 letters carry a personal note" in result.output
     assert "Far Away: no sister-city tie is recorded for Springfield, KS" in result.output
+    assert "no sender set" not in result.output  # each supporter signs their own letters
 
     rows = manifest(out)["letters"]
     pairs = sorted((r["supporter"], r["official"]) for r in rows)
