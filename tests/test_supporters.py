@@ -287,7 +287,9 @@ def test_bundle_pdf_has_a_cover_and_every_letter(tmp_path):
 
 
 def test_ten_identical_letters_to_one_official_are_pointed_out(tmp_path):
-    rows = "".join(f"Person {i},{i} Example St,Chicago,IL,60601,,,,\n" for i in range(10))
+    rows = "".join(
+        f"Person {i},{i} Example St,Chicago,IL,60601,p{i}@example.org,,,\n" for i in range(10)
+    )
     path = write(tmp_path, rows)
     result = run("packet", "--supporters", str(path), "--out", "out", "--format", "txt")
     assert result.exit_code == 0, result.output
