@@ -25,7 +25,7 @@ from jinja2.lexer import Token, TokenStream
 
 NBSP = "\u00a0"
 _OPENS_AFTER = " \t\n\r([{\u2014\u2013/" + NBSP
-_DASH = re.compile(r"(?<=[^\s\-])[ \t]+-[ \t]+(?=[^\s\-])")
+_DASH = re.compile(r"(?<=[^\s\-])([ \t]+)-([ \t]+)(?=[^\s\-])")
 
 
 def curl(text: str, before: str = "") -> str:
@@ -54,7 +54,7 @@ def curl(text: str, before: str = "") -> str:
 
 def en_dashes(text: str, before: str = "") -> str:
     """ " - " between two words becomes " – " (an en dash), on one line only."""
-    return _DASH.sub(" \u2013 ", before + text)[len(before) :]
+    return _DASH.sub("\\1\u2013\\2", before + text)[len(before) :]
 
 
 def keep_last_words_together(text: str) -> str:

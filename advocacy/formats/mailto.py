@@ -17,7 +17,7 @@ from advocacy.letter import Letter, Note, Paragraph
 
 SUFFIX = ""
 MAX_LENGTH = 1800
-CUT_NOTICE = "[This message was shortened to fit an email link; the full letter is attached.]"
+CUT_NOTICE = "[This message was shortened to fit an email link.]"
 
 
 def _percent_table(safe: str) -> dict[int, str]:
