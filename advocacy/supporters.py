@@ -229,13 +229,9 @@ class Assignment:
     reasons: tuple[str, ...] = ()
 
 
-def city_of(data: DataSet, supporter: Supporter) -> City | None:
+def city_of(cities: dict[tuple[str, str], City], supporter: Supporter) -> City | None:
     """The tie city a supporter lives in ("San José" is San Jose), or None."""
-    wanted = (name_key(supporter.city), supporter.state)
-    for city in data.cities():
-        if (name_key(city.name), city.state) == wanted:
-            return city
-    return None
+    return cities.get((name_key(supporter.city), supporter.state))
 
 
 def representatives(officials: Sequence[Official], district: str | None) -> list[Official]:
@@ -252,21 +248,25 @@ def representatives(officials: Sequence[Official], district: str | None) -> list
 def assign(data: DataSet, supporters: Iterable[Supporter]) -> list[Assignment]:
     """Who each supporter writes to, with the reasons for any letter they cannot write."""
     assignments = []
+    cities = {(name_key(c.name), c.state): c for c in data.cities()}  # once, not per supporter
+    officials: dict[str, list[Official]] = {}
     for supporter in supporters:
-        city = city_of(data, supporter)
+        city = city_of(cities, supporter)
         place = f"{supporter.city}, {supporter.state}"
         if city is None:
             reason = f"no sister-city tie is recorded for {place}: no letter"
             assignments.append(Assignment(supporter, None, (), (reason,)))
             continue
-        officials = data.officials_of(city)
-        if not officials:
+        if city.slug not in officials:
+            officials[city.slug] = data.officials_of(city)
+        on_record = officials[city.slug]
+        if not on_record:
             reason = f"no officials on record for {city.label} (add them with --contacts)"
             assignments.append(Assignment(supporter, city, (), (reason,)))
             continue
-        chosen = representatives(officials, supporter.district)
+        chosen = representatives(on_record, supporter.district)
         reasons = []
-        districted = [o for o in officials if o.role == "council_member" and not is_at_large(o)]
+        districted = [o for o in on_record if o.role == "council_member" and not is_at_large(o)]
         mine = [o for o in chosen if o in districted]
         if districted and not supporter.district:
             reasons.append(
