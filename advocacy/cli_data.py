@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from advocacy.cli_common import AdvocacyGroup, State, emit_json, parse_date, pass_state, table
+from advocacy.models import TIE_STATUSES
 
 
 @click.command()
@@ -20,7 +21,7 @@ from advocacy.cli_common import AdvocacyGroup, State, emit_json, parse_date, pas
     "--status",
     "statuses",
     multiple=True,
-    type=click.Choice(["kept", "dormant", "suspended", "terminated", "unknown"]),
+    type=click.Choice(TIE_STATUSES),
     help="Only ties with this status (repeatable).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")

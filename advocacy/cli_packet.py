@@ -13,10 +13,8 @@ from typing import Any
 
 import click
 
-from advocacy.cli import State, letter_inputs, letter_options, pass_state
-
-STATUSES = ("kept", "dormant", "suspended", "terminated", "unknown")
-
+from advocacy.cli_common import State, pass_state
+from advocacy.cli_options import campaign_options, letter_inputs, letter_options
 
 SUPPORTERS_OPTION = click.option(
     "--supporters",
@@ -27,20 +25,7 @@ SUPPORTERS_OPTION = click.option(
 
 
 @click.command()
-@click.option(
-    "--city",
-    "cities",
-    multiple=True,
-    help='Only this city ("San Jose, CA", "portland-or"); repeatable. Default: every city '
-    "whose tie is not terminated.",
-)
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    type=click.Choice(STATUSES),
-    help="Only cities whose tie has this status; repeatable.",
-)
+@campaign_options
 @letter_options
 @click.option(
     "--out",

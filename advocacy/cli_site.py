@@ -13,36 +13,15 @@ from typing import TYPE_CHECKING
 
 import click
 
+from advocacy.cli_common import parse_date
+from advocacy.cli_options import campaign_options
+
 if TYPE_CHECKING:
-    from advocacy.cli import State
-
-STATUSES = ("kept", "dormant", "suspended", "terminated", "unknown")
-
-
-def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    from advocacy.cli_common import State
 
 
 @click.command()
-@click.option(
-    "--city",
-    "cities",
-    multiple=True,
-    help='Only this city ("San Jose, CA", "portland-or"); repeatable. Default: every city '
-    "whose tie is not terminated.",
-)
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    type=click.Choice(STATUSES),
-    help="Only cities whose tie has this status; repeatable.",
-)
+@campaign_options
 @click.option("--template", help="Template name (default: mayor / council by role).")
 @click.option(
     "--templates",
@@ -53,7 +32,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 @click.option(
     "--date",
     "date",
-    callback=_date,
+    callback=parse_date,
     help="Build date, YYYY-MM-DD (default: today): the letters' text is rendered for it, and "
     "the page is then the same byte for byte. The date line is the reader's day.",
 )

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from advocacy.cli import letter_extras
 from advocacy.cli_common import AdvocacyGroup, State
 from advocacy.cli_common import emit_json as _emit_json
 from advocacy.cli_common import parse_date as _parse_date
 from advocacy.cli_common import table as _table
+from advocacy.cli_options import letter_extras
 
 if TYPE_CHECKING:
     from advocacy.checks import TemplateReport

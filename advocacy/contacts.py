@@ -32,7 +32,7 @@ from advocacy.inputs import (
 from advocacy.models import ROLES, Findings, Official, Problem
 from advocacy.states import state_code
 from advocacy.tables import CsvTable, TableSchema, read_csv_table  # noqa: F401 - shared with signers.py
-from advocacy.terms import read_terms, term_warnings
+from advocacy.terms import first_day, read_terms, term_warnings
 from advocacy.text import name_key, slugify
 
 CONTACT_SUFFIXES = (".csv", ".yaml", ".yml", ".json")
@@ -386,15 +386,6 @@ def _normalise_role(value: str) -> str | None:
     return ROLE_WORDS.get(key)
 
 
-def _parse_date(value: str) -> dt.date | None:
-    for pattern in ("%Y-%m-%d", "%Y-%m", "%Y"):
-        try:
-            return dt.datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
 def _check_row(
     row: _Row, shown: str, today: dt.date, deliverability: bool, strict: bool
 ) -> Official | None:
@@ -457,7 +448,7 @@ def _check_row(
 
     as_of = values.get("as_of") or None
     if as_of:
-        when = _parse_date(as_of)
+        when = first_day(as_of)
         if when is None:
             problem("error", f"as_of {as_of!r} is not a date (use YYYY-MM-DD)")
         elif (today - when).days > STALE_AFTER_DAYS:

@@ -31,7 +31,8 @@ def parse_day(value: str) -> dt.date | None:
         return None
 
 
-def _first_day(value: str) -> dt.date | None:
+def first_day(value: str) -> dt.date | None:
+    """The first day of a YYYY-MM-DD, YYYY-MM or YYYY date, or None when it is none of these."""
     for pattern in ("%Y-%m-%d", "%Y-%m", "%Y"):
         try:
             return dt.datetime.strptime(value, pattern).date()
@@ -92,7 +93,7 @@ def term_warnings(
         report("warning", f"term ends {terms['term_end']} ({when}); check who takes the seat")
     if start is not None and start > on:
         report("warning", f"term starts {terms['term_start']}: no letter is written before then")
-    recorded = _first_day(as_of) if as_of else None
+    recorded = first_day(as_of) if as_of else None
     if recorded is None:
         return
     for name in ("elected", "next_election"):
