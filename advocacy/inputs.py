@@ -176,6 +176,8 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: Bidirectional embeddings, overrides and isolates: they reorder what a reader sees
 #: ("Trojan Source"). The plain marks (U+200E, U+200F, U+061C) are harmless and allowed.
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+#: Bytes that were not UTF-8, as Python's surrogateescape decoding keeps them.
+_UNDECODED = re.compile("[\udc80-\udcff]")
 #: Characters that show nothing: Unicode format characters (Cf) plus fillers that are letters.
 _INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
 
@@ -197,6 +199,8 @@ def text_problem(value: str) -> str | None:
     """
     if not value:
         return None
+    if value.isascii() and value.isprintable() and not value.isspace():
+        return None  # most values: printable ASCII has no control, bidi or invisible character
     found = _CONTROL.search(value)
     if found:
         return (
@@ -210,7 +214,7 @@ def text_problem(value: str) -> str | None:
             f"contains a bidirectional control (U+{ord(found.group(0)):04X} {name}) that "
             "reorders the text as shown; remove it"
         )
-    if any("\udc80" <= ch <= "\udcff" for ch in value):
+    if _UNDECODED.search(value):
         return "contains bytes that are not UTF-8; save the file as UTF-8"
     if is_invisible(value):
         return "holds only invisible characters (zero-width or blank); leave it empty or fill it"

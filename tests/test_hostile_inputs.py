@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from advocacy import inputs
 from advocacy.cli import cli
@@ -357,3 +359,24 @@ def test_options_given_as_text_are_checked_too(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 2
     assert "--agenda-item" in result.output and "control character U+001B" in result.output
+
+
+@given(
+    st.text(
+        alphabet=st.characters(codec="utf-8") | st.sampled_from("\x1b\x00\u202e\u200b\udc81 \t\n")
+    )
+)
+def test_text_check_fast_path_agrees_with_the_character_rules(value: str) -> None:
+    # the rules, one character at a time: what text_problem must find, fast path or not
+    bad = any(
+        ch in "\x7f"
+        or "\x00" <= ch <= "\x08"
+        or ch in "\x0b\x0c"
+        or "\x0e" <= ch <= "\x1f"
+        or "\x80" <= ch <= "\x9f"
+        or "\u202a" <= ch <= "\u202e"
+        or "\u2066" <= ch <= "\u2069"
+        or "\udc80" <= ch <= "\udcff"
+        for ch in value
+    ) or inputs.is_invisible(value)
+    assert (inputs.text_problem(value) is not None) == bad
