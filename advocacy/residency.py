@@ -12,6 +12,7 @@ without case or accents. A council member whose district is empty or reads "at l
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -92,6 +93,7 @@ def same_city(place: Place | None, city: str, state: str) -> bool:
     return place is not None and place.state == state and name_key(place.city) == name_key(city)
 
 
+@functools.lru_cache(maxsize=4096)  # one per distinct district text; called per supporter
 def district_key(text: str | None) -> str:
     """A district as a key: "District 3", "Ward 03", "3" -> "3"; "Willow Glen" -> "willow glen"."""
     words = name_key(text or "").split()

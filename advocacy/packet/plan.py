@@ -201,20 +201,30 @@ def inputs_digest(settings: PacketSettings) -> str:
     )
 
 
-def letter_digest(inputs: str, job: LetterJob) -> str:
+def letter_digest(inputs: str, job: LetterJob, shared: str | None = None) -> str:
     """Hash one letter: the shared inputs, the official's record, the ties and the template
-    (and a supporter's letter: the supporter, their note and their folder)."""
-    parts: list[Any] = [
+    (and a supporter's letter: the supporter, their note and their folder).
+
+    ``shared`` is :func:`official_letter_digest` of the job, when the caller already has it
+    (every supporter writing to one official shares it).
+    """
+    base = shared or official_letter_digest(inputs, job)
+    if job.sender is None:
+        return base
+    sender = {name: getattr(job.sender, name) for name in job.sender.__dataclass_fields__}
+    return digest(base, sender, job.personal, job.group)
+
+
+def official_letter_digest(inputs: str, job: LetterJob) -> str:
+    """Hash what a letter to this official holds whoever sends it (see :func:`letter_digest`)."""
+    return digest(
         inputs,
         _official_dict(job.official),
         _ties_dicts(job.city),
         job.city.label,
         _template_dict(job.template),
         job.stem,
-    ]
-    if job.sender is not None:
-        parts += [job.sender.to_dict(), job.personal, job.group]
-    return digest(*parts)
+    )
 
 
 _FLAT = (str, int, float, bool, type(None))

@@ -19,6 +19,7 @@ from advocacy.packet.plan import (
     PlannedLetter,
     inputs_digest,
     letter_digest,
+    official_letter_digest,
 )
 from advocacy.supporters import Supporter, SupporterLoad, assign
 from advocacy.templating import TemplateInfo
@@ -66,6 +67,7 @@ def plan_supporters(
     templates: dict[str, TemplateInfo] = {}
     city_jobs: dict[str, tuple[list[LetterJob], list[Skipped]]] = {}
     city_plans: dict[str, CityPlan] = {}
+    shared_digests: dict[int, str] = {}  # a city job -> official_letter_digest of it
     groups: list[SupporterGroup] = []
     slugs: set[str] = set()
     for assignment in assign(data, load.supporters):
@@ -115,7 +117,10 @@ def plan_supporters(
                 personal=supporter.note,
                 group=group.folder,
             )
-            planned = PlannedLetter(mine, letter_digest(inputs, mine))
+            shared = shared_digests.get(id(job))
+            if shared is None:
+                shared = shared_digests[id(job)] = official_letter_digest(inputs, job)
+            planned = PlannedLetter(mine, letter_digest(inputs, mine, shared))
             group.letters.append(planned)
             city_plans[city.slug].letters.append(planned)
     ordered = sorted(city_plans.values(), key=lambda c: c.city.label.casefold())
