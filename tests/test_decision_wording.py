@@ -124,7 +124,8 @@ def test_the_situation_names_the_decider_and_its_date(template):
     assert f"the City Council voted on {DATE_TEXT} to suspend the tie" in council
     [mayor] = render(template, "terminated", "mayor")[:1]
     assert (
-        f"the mayor decided on {DATE_TEXT} to end Springfield’s government ties with Tver" in mayor
+        f"the mayor’s office decided on {DATE_TEXT} to end Springfield’s government ties with Tver"
+        in mayor
     )
     [city] = render(template, "kept", "city")[:1]
     assert f"Springfield has kept this tie: the city government decided on {DATE_TEXT}" in city
