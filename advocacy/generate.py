@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,10 +272,35 @@ class LetterFactory:
         (resolving costs a system call a path component, twice a file)."""
         if "/" in name or name in (".", "..") or not name:
             return inside(out, folder, name)
+        return self._resolved(out, folder) / name
+
+    def _resolved(self, out: Path, folder: str) -> Path:
+        """``inside(out, folder)``, kept; a new folder under a known one costs one ``lstat``.
+
+        Resolving ``parent/last`` gives the resolved parent joined with ``last`` unless
+        ``last`` is a symbolic link (or cannot be looked at): then it is resolved in full.
+        A supporter's folder is new for every supporter: resolving each in full cost 5 % of
+        a text letter.
+        """
         key = (out, folder)
-        if key not in self._folders:
-            self._folders[key] = inside(out, folder)
-        return self._folders[key] / name
+        found = self._folders.get(key)
+        if found is not None:
+            return found
+        parent, _, last = folder.rpartition("/")
+        found = None
+        if parent and last not in ("", ".", ".."):
+            candidate = self._resolved(out, parent) / last
+            try:
+                if not stat.S_ISLNK(os.lstat(candidate).st_mode):
+                    found = candidate
+            except FileNotFoundError:
+                found = candidate
+            except (OSError, ValueError):
+                pass
+        if found is None:
+            found = inside(out, folder)
+        self._folders[key] = found
+        return found
 
     def write(self, job: LetterJob, out: Path) -> LetterResult:
         """Compose the letter and write every file format; failures end up in the result."""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -34,6 +34,42 @@ TEMPORARY_PREFIX, TEMPORARY_SUFFIX = ".advocacy-", ".tmp"
 FILE_MODE = 0o666 & ~_umask()
 
 
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC
+_names = itertools.count()
+
+
+def open_temporary(path: Path) -> tuple[int, str]:
+    """Create the temporary file ``path`` is first written to; return its descriptor and name.
+
+    The name is ``.advocacy-NAME.<pid>-<n>.tmp`` next to ``path``: unique within the process by
+    its counter, and created with ``O_EXCL`` (a name a killed process with the same pid left
+    behind is skipped), so, unlike ``tempfile.mkstemp``, no random name is drawn. The file gets
+    ``FILE_MODE`` at once (no ``chmod`` after). The folder is made only when it is missing:
+    checking it before every file cost a system call a file.
+    """
+    folder = path.parent
+    made = False
+    while True:
+        temporary = os.path.join(
+            folder, f"{TEMPORARY_PREFIX}{path.name}.{os.getpid()}-{next(_names)}{TEMPORARY_SUFFIX}"
+        )
+        try:
+            return os.open(temporary, _FLAGS, FILE_MODE), temporary
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            if made:
+                raise
+            folder.mkdir(parents=True, exist_ok=True)
+            made = True
+
+
+def _write_fully(handle: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view) :]
+
+
 @contextlib.contextmanager
 def atomic_stream(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
     """Open ``path`` for writing so that readers see the old file or the new one, never half.
@@ -49,10 +85,7 @@ def atomic_stream(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
     which a caller that records the size can detect (the packet does).
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            prefix=f"{TEMPORARY_PREFIX}{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent
-        )
+        handle, temporary = open_temporary(path)
     except OSError as err:
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
     try:
@@ -61,7 +94,6 @@ def atomic_stream(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
             stream.flush()
             if durable:
                 os.fsync(stream.fileno())
-        os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
     except OSError as err:
         Path(temporary).unlink(missing_ok=True)
@@ -73,8 +105,7 @@ def atomic_stream(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
 
 def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     """Write ``data`` to ``path`` atomically (see :func:`atomic_stream`)."""
-    with atomic_stream(path, durable) as stream:
-        stream.write(data)
+    write_all_or_none({path: data}, durable)
 
 
 def write_all_or_none(files: dict[Path, bytes], durable: bool = True) -> None:
@@ -83,32 +114,36 @@ def write_all_or_none(files: dict[Path, bytes], durable: bool = True) -> None:
     Every file goes to its temporary name first; only when all are written (a full disk shows
     here) are they renamed into place. On an error every temporary is removed and each old
     file is left as it was: a letter's last good PDF is never lost to a failing rerun.
+
+    The bytes go to the descriptor as they are (no buffered file object around them).
     """
     staged: list[tuple[str, Path]] = []
+    path: Path | None = None
     try:
         for path, data in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(
-                prefix=f"{TEMPORARY_PREFIX}{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent
-            )
+            handle, temporary = open_temporary(path)
             staged.append((temporary, path))
-            with os.fdopen(handle, "wb", buffering=1 << 20) as stream:
-                stream.write(data)
-                stream.flush()
+            try:
+                _write_fully(handle, data)
                 if durable:
-                    os.fsync(stream.fileno())
-            os.chmod(temporary, FILE_MODE)
+                    os.fsync(handle)
+            finally:
+                os.close(handle)
     except OSError as err:
         for temporary, _ in staged:
             Path(temporary).unlink(missing_ok=True)
-        where = staged[-1][1] if staged else next(iter(files), "")
-        raise OutputError(f"cannot write {where}: {err.strerror or err}") from err
+        raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
     except BaseException:
         for temporary, _ in staged:
             Path(temporary).unlink(missing_ok=True)
         raise
-    for temporary, path in staged:
-        os.replace(temporary, path)
+    for index, (temporary, path) in enumerate(staged):
+        try:
+            os.replace(temporary, path)
+        except OSError as err:
+            for left, _ in staged[index:]:
+                Path(left).unlink(missing_ok=True)
+            raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
 
 
 def remove_stale_temporaries(folder: Path) -> int:

@@ -103,21 +103,21 @@ def test_a_full_disk_replaces_no_file_of_a_letter(tmp_path, monkeypatch):
     assert set(before) == {"sherman-lea.txt", "sherman-lea.eml"}
     import advocacy.output
 
-    real = advocacy.output.tempfile.mkstemp
+    real = advocacy.output.open_temporary
     calls = []
 
-    def full_after_one(*a, **k):  # the disk fills up while the letter's files are written
-        calls.append(k.get("prefix"))
-        if "sherman-lea.txt" in k.get("prefix", ""):
+    def full_after_one(path):  # the disk fills up while the letter's files are written
+        calls.append(path.name)
+        if path.name == "sherman-lea.txt":
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(*a, **k)
+        return real(path)
 
-    monkeypatch.setattr(advocacy.output.tempfile, "mkstemp", full_after_one)
+    monkeypatch.setattr(advocacy.output, "open_temporary", full_after_one)
     result = run(*args, "--date", "2026-12-02")
     monkeypatch.undo()
     assert result.exit_code == 1
     assert "No space left on device" in result.output
-    assert calls[:2] == [".advocacy-sherman-lea.eml.", ".advocacy-sherman-lea.txt."]
+    assert calls[:2] == ["sherman-lea.eml", "sherman-lea.txt"]
     # the first format was written to its temporary name, then removed: both old files stay
     assert {p.name: p.read_bytes() for p in folder.glob("sherman-lea.*")} == before
     assert not list(folder.glob(".advocacy-*"))

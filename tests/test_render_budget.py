@@ -122,3 +122,50 @@ def test_a_template_out_of_time_is_not_rendered_again_for_every_official(tmp_pat
     assert "(and 8 more letters)" in result.output
     assert "(for an earlier letter; not rendered again)" in result.output
     assert elapsed < 10, elapsed
+
+
+def test_the_budget_is_taken_back_after_each_letter():
+    import resource
+    import signal
+
+    from advocacy.budget import OverBudget, letter_budget
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    with letter_budget(seconds=30, memory=64 * 1024**2):
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        assert soft != resource.RLIM_INFINITY
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0
+        assert signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None)
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+    try:
+        with letter_budget(seconds=30, memory=64 * 1024**2):
+            bytearray(256 * 1024**2)
+    except OverBudget as err:
+        assert err.exhausted and "more than 64 MB of memory" in str(err)
+    else:
+        raise AssertionError("256 MB were allowed under a 64 MB budget")
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_forked_worker_measures_its_own_memory():
+    from advocacy.budget import _address_space
+
+    assert _address_space() is not None  # the parent's /proc/self/statm is open now
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child grows by 200 MB: its own statm must show it
+        os.close(reader)
+        ballast = bytearray(200 * 1024**2)
+        with open("/proc/self/statm", "rb") as handle:
+            fresh = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        os.write(writer, json.dumps([_address_space(), fresh, len(ballast)]).encode())
+        os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as handle:
+        measured, fresh, _ = json.loads(handle.read())
+    os.waitpid(pid, 0)
+    assert abs(measured - fresh) < 8 * 1024**2
+    assert measured > _address_space() + 150 * 1024**2

@@ -1,0 +1,204 @@
+"""CPU time of one text letter in a worker: ``LetterFactory.write`` for eml, txt and mailto.
+
+    python benchmarks/bench_letter_text.py                      # 2,000 supporters, this tree
+    python benchmarks/bench_letter_text.py --baseline main~3    # and a commit, side by side
+    python benchmarks/bench_letter_text.py --profile w.prof     # cProfile of one pass
+
+Writes a synthetic supporters file (``supporters.py``, the same rows as ``bench_supporters.py``),
+plans its letters as ``packet --supporters`` does (``plan_supporters``), then, in one process,
+has one ``LetterFactory`` (as a worker builds it: not durable, renderers prepared) write every
+planned letter into a new, empty output folder, and reports the CPU time (``process_time``:
+user + system) a letter. With ``--baseline REV`` the package of commit REV (``git archive``)
+is measured the same way in its own processes, the two alternating round by round, so both
+see the same load; the ratio is per round. The load average is printed with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+FORMATS = ("eml", "txt", "mailto")
+DATE = "2026-12-01"
+
+
+def measure(supporters_csv: Path, workdir: Path, profile: str | None) -> dict[str, Any]:
+    """In this process: plan the letters, write them all once; CPU seconds and counts."""
+    import datetime as dt
+
+    import advocacy
+    from advocacy.dataset import load_dataset
+    from advocacy.formats import Style
+    from advocacy.generate import LetterFactory
+    from advocacy.models import Sender
+    from advocacy.packet.plan import PacketSettings
+    from advocacy.packet.supporters_plan import plan_supporters
+    from advocacy.supporters import load_supporters
+    from advocacy.templating import search_path
+
+    folders = search_path(None, workdir)
+    data = load_dataset(())
+    out = workdir / f"out-{os.getpid()}"
+    settings = PacketSettings(
+        out=out,
+        folders=tuple(folders),
+        formats=FORMATS,
+        sender=Sender(),
+        date=dt.date.fromisoformat(DATE),
+        quotes=tuple(data.quotes),
+        style=Style(tuple(folders)),
+    )
+    load = load_supporters([supporters_csv])
+    plan = plan_supporters(data, load, settings)
+    jobs = [letter.job for city in plan.cities for letter in city.letters]
+    factory = LetterFactory(
+        list(folders), FORMATS, settings.sender, settings.date, settings.quotes, {}, None, False
+    )
+    factory.prepare()
+    out.mkdir()
+    warm = workdir / f"warm-{os.getpid()}"
+    for job in jobs[:20]:  # templates compiled, caches filled: a worker's steady state
+        factory.write(job, warm)
+    # first without the files (composing and rendering only), then the real thing
+    import advocacy.generate
+
+    writer = advocacy.generate.write_all_or_none
+    advocacy.generate.write_all_or_none = lambda files, durable=True: None  # type: ignore
+    start = time.process_time()
+    for job in jobs:
+        factory.write(job, out)
+    in_memory = time.process_time() - start
+    advocacy.generate.write_all_or_none = writer  # type: ignore
+    factory._folders.clear()  # resolved again, as in a real run
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    start = time.process_time()
+    failed = sum(factory.write(job, out).status != "ok" for job in jobs)
+    cpu = time.process_time() - start
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    files = sum(1 for _ in out.rglob("*") if _.is_file())
+    # the files stay until the end: ext4 makes each new file costlier for a minute or so
+    # after many were deleted (its inode allocator skips recently deleted inodes one by one)
+    return {
+        "letters": len(jobs),
+        "failed": failed,
+        "files": files,
+        "cpu": cpu,
+        "in_memory": in_memory,
+        "source": str(Path(advocacy.__file__).parent),
+    }
+
+
+def child(source: str, supporters_csv: Path, workdir: Path) -> dict[str, Any]:
+    """Run :func:`measure` in a new process on the package under ``source``."""
+    env = dict(os.environ, PYTHONPATH=source + os.pathsep + str(HERE))
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", str(supporters_csv)]
+    done = subprocess.run(
+        command, env=env, cwd=workdir, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise SystemExit(f"measuring {source} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--supporters", type=int, default=2000, help="synthetic supporters")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--baseline", help="a commit to measure side by side (git archive)")
+    parser.add_argument("--profile", help="write a cProfile of one pass (this tree) here")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child is not None:
+        sys.path.insert(0, str(HERE))
+        print(json.dumps(measure(args.child, Path.cwd(), None)))
+        return
+
+    sys.path.insert(0, str(HERE))
+    import supporters as synthetic
+
+    workdir = Path(tempfile.mkdtemp(prefix="advocacy-bench-letter-"))
+    try:
+        path = workdir / "supporters.csv"
+        synthetic.write(path, synthetic.make_rows(args.supporters, 2022, 0.3, 0.0))
+        if args.profile:
+            sys.path.insert(0, str(ROOT))
+            result = measure(path, workdir, args.profile)
+            print(f"profile of {result['letters']} letters written to {args.profile}")
+            return
+        trees = {"this tree": str(ROOT)}
+        if args.baseline:
+            base = workdir / "baseline"
+            base.mkdir()
+            archive = subprocess.run(
+                ["git", "-C", str(ROOT), "archive", args.baseline, "advocacy"],
+                capture_output=True,
+                check=True,
+            )
+            subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
+            trees[f"baseline {args.baseline}"] = str(base)
+        print(
+            f"LetterFactory.write, formats {','.join(FORMATS)}, {args.supporters} synthetic "
+            f"supporters, {args.rounds} rounds; {load()}"
+        )
+        per_letter: dict[str, list[float]] = {name: [] for name in trees}
+        without_files: dict[str, list[float]] = {name: [] for name in trees}
+        for round_number in range(1, args.rounds + 1):
+            for name, source in trees.items() if round_number % 2 else reversed(trees.items()):
+                result = child(source, path, workdir)
+                if result["source"] != str(Path(source) / "advocacy"):
+                    raise SystemExit(f"measured {result['source']}, not {source}")
+                ms = result["cpu"] / result["letters"] * 1000
+                memory_ms = result["in_memory"] / result["letters"] * 1000
+                per_letter[name].append(ms)
+                without_files[name].append(memory_ms)
+                print(
+                    f"  round {round_number} {name:>20}: {result['letters']} letters "
+                    f"({result['failed']} failed, {result['files']} files), CPU "
+                    f"{result['cpu']:.2f} s, {ms:.3f} ms a letter ({memory_ms:.3f} ms without "
+                    f"writing the files); {load()}"
+                )
+        print("CPU a letter, median of the rounds (min): written / without writing the files")
+        for name, values in per_letter.items():
+            print(
+                f"  {name:>20}: {statistics.median(values):.3f} ms ({min(values):.3f}) / "
+                f"{statistics.median(without_files[name]):.3f} ms "
+                f"({min(without_files[name]):.3f})"
+            )
+        if args.baseline:
+            ours, theirs = per_letter["this tree"], per_letter[f"baseline {args.baseline}"]
+            ratios = [t / o for o, t in zip(ours, theirs, strict=True)]
+            print(f"  baseline / this tree, per round: {', '.join(f'{r:.2f}' for r in ratios)}")
+            ours, theirs = without_files["this tree"], without_files[f"baseline {args.baseline}"]
+            ratios = [t / o for o, t in zip(ours, theirs, strict=True)]
+            print(f"  the same without the files: {', '.join(f'{r:.2f}' for r in ratios)}")
+        print(f"({load()})")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Writing files: temporary names, folders made when missing, modes, all or none."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+import advocacy.output as output
+from advocacy.exceptions import OutputError
+from advocacy.output import (
+    FILE_MODE,
+    atomic_write,
+    open_temporary,
+    remove_stale_temporaries,
+    write_all_or_none,
+)
+
+
+def test_a_file_is_written_with_the_mode_open_would_give(tmp_path: Path):
+    target = tmp_path / "a.txt"
+    atomic_write(target, b"one")
+    assert target.read_bytes() == b"one"
+    assert stat.S_IMODE(target.stat().st_mode) == FILE_MODE
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_missing_folders_are_made_when_the_first_file_is_written(tmp_path: Path):
+    target = tmp_path / "supporters" / "ann" / "mayor.txt"
+    write_all_or_none({target: b"x", target.with_suffix(".eml"): b"y"}, durable=False)
+    assert target.read_bytes() == b"x"
+    assert target.with_suffix(".eml").read_bytes() == b"y"
+
+
+def test_a_folder_that_is_a_file_fails_cleanly(tmp_path: Path):
+    (tmp_path / "ann").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(OutputError, match="cannot write"):
+        write_all_or_none({tmp_path / "ann" / "mayor.txt": b"x"})
+
+
+def test_a_temporary_name_left_by_an_earlier_process_is_skipped(tmp_path: Path, monkeypatch):
+    target = tmp_path / "mayor.txt"
+    monkeypatch.setattr(output, "_names", iter(range(3)))
+    pid = os.getpid()
+    leftover = tmp_path / f".advocacy-mayor.txt.{pid}-0.tmp"  # a killed run with our pid
+    leftover.write_bytes(b"old")
+    handle, temporary = open_temporary(target)
+    os.close(handle)
+    assert Path(temporary).name == f".advocacy-mayor.txt.{pid}-1.tmp"
+    assert leftover.read_bytes() == b"old"
+    assert remove_stale_temporaries(tmp_path) == 2
+
+
+def test_large_data_is_written_whole(tmp_path: Path):
+    data = os.urandom(3 << 20)
+    atomic_write(tmp_path / "big.bin", data, durable=False)
+    assert (tmp_path / "big.bin").read_bytes() == data
+
+
+def test_a_failing_write_leaves_old_files_and_no_temporary(tmp_path: Path, monkeypatch):
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_bytes(b"old a")
+    second.write_bytes(b"old b")
+    real = os.write
+
+    def full(handle: int, data: bytes) -> int:
+        if len(data) == 5:  # the second file's bytes
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(handle, data)
+
+    monkeypatch.setattr(output.os, "write", full)
+    with pytest.raises(OutputError, match="cannot write .*b.txt: No space left on device"):
+        write_all_or_none({first: b"new a!", second: b"new b"})
+    monkeypatch.undo()
+    assert first.read_bytes() == b"old a" and second.read_bytes() == b"old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+def _factory():
+    import datetime as dt
+
+    from advocacy.generate import LetterFactory
+    from advocacy.models import Sender
+    from advocacy.templating import builtin_dir
+
+    return LetterFactory([builtin_dir()], ("txt",), Sender(), dt.date(2026, 12, 1), ())
+
+
+def test_letter_paths_are_what_inside_gives_and_never_leave_the_folder(tmp_path: Path):
+    from advocacy.exceptions import AdvocacyError
+    from advocacy.output import inside
+
+    out = tmp_path / "out"
+    elsewhere = tmp_path / "elsewhere"
+    (out / "supporters" / "ann").mkdir(parents=True)
+    (out / "cities").mkdir()
+    elsewhere.mkdir()
+    (out / "supporters" / "to-ann").symlink_to(out / "supporters" / "ann")
+    (out / "supporters" / "escape").symlink_to(elsewhere)
+    (out / "supporters" / "dangling").symlink_to(tmp_path / "nowhere")
+    (out / "link-to-supporters").symlink_to(out / "supporters")
+    factory = _factory()
+    for folder in (
+        "supporters/ann",
+        "supporters/new",
+        "supporters/to-ann",
+        "cities",
+        "san-jose-ca",
+        "link-to-supporters/ann",
+        "link-to-supporters/new",
+        "supporters/ann/..",
+        "cities/../supporters/new",
+    ):
+        for _ in range(2):  # computed, then from the cache
+            assert factory.path(out, folder, "mayor.txt") == inside(out, folder, "mayor.txt")
+    for folder in ("supporters/escape", "supporters/dangling", "..", "supporters/../..", "/etc"):
+        with pytest.raises(AdvocacyError, match="outside the output folder"):
+            factory.path(out, folder, "mayor.txt")
+    with pytest.raises(AdvocacyError, match="outside the output folder"):
+        factory.path(out, "supporters", "../../x.txt")
