@@ -1,4 +1,4 @@
-"""DOCX letters: named styles, footnotes, sources with links, properties, reference documents."""
+"""DOCX letters: named styles, the source list with links, properties, reference documents."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 import docx
 import pytest
 from docx.enum.style import WD_STYLE_TYPE
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt
 from samples import HOSTILE, QUOTE_TEXT, QUOTE_URL, make_letter  # noqa: E402
@@ -25,7 +24,7 @@ from advocacy.templating import builtin_dir
 STYLE = Style(template_folders=(builtin_dir(),))
 LETTER_STYLES = {
     "Sender", "Letter Date", "Inside Address", "Letter Subject", "Salutation", "Body Text",
-    "Quote", "Closing", "Signature",
+    "Quote", "Closing", "Signature", "Source",
 }  # fmt: skip
 
 
@@ -55,7 +54,7 @@ def test_text(document: docx.document.Document) -> None:
     assert "The Honorable José Peña" in paragraphs
     assert "Re: Ending Springfield's sister-city tie with\u00a0Екатеринбург" in paragraphs
     assert "Dear Mayor Peña," in paragraphs
-    assert f"{QUOTE_TEXT}" in paragraphs  # the footnote reference carries no text
+    assert f"{QUOTE_TEXT}1" in paragraphs  # the note's number, in superscript
     assert (
         "As the President said1, it is time to act. Data like {{ 7*7 }} and <b>tags</b> stay text."
         in paragraphs
@@ -69,7 +68,7 @@ def test_only_named_styles(document: docx.document.Document) -> None:
     assert used == LETTER_STYLES
     by_text = {p.text: p.style.name for p in document.paragraphs}
     assert by_text["June 3, 2024"] == "Letter Date"
-    assert by_text[QUOTE_TEXT] == "Quote"
+    assert by_text[QUOTE_TEXT + "1"] == "Quote"
     assert by_text["Dear Mayor Peña,"] == "Salutation"
     assert by_text["Springfield, IL 62701"] == "Inside Address"
 
@@ -134,40 +133,35 @@ def test_plain_paragraphs_only(data: bytes) -> None:
         assert f"<{tag}" not in body
 
 
-def test_real_footnote_then_superscript_number(
+def test_superscript_numbers_and_a_source_list(
     data: bytes, document: docx.document.Document
 ) -> None:
     body = part_xml(data, "word/document.xml")
-    assert body.count("<w:footnoteReference ") == 1
-    assert 'w:footnoteReference w:id="1"' in body
-    footnotes = part_xml(data, "word/footnotes.xml")
-    assert "Volodymyr Zelenskyy, President of Ukraine, Address to mayors" in footnotes
-    assert 'w:type="separator"' in footnotes
-    types = part_xml(data, "[Content_Types].xml")
-    assert 'PartName="/word/footnotes.xml"' in types
-    rels = document.part.rels.values()
-    assert any(rel.reltype == RT.FOOTNOTES for rel in rels)
+    assert "<w:footnoteReference" not in body
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert "word/footnotes.xml" not in archive.namelist()
     later = next(p for p in document.paragraphs if p.text.startswith("As the President said"))
     number = next(run for run in later.runs if run.text == "1")
-    assert number.style.name == "Footnote Reference"
-    assert document.styles["Footnote Reference"].font.superscript
+    assert number.style.name == "Note Reference"
+    assert document.styles["Note Reference"].font.superscript
+    [source] = [p for p in document.paragraphs if p.style.name == "Source"]
+    assert source.text.startswith("1. Volodymyr Zelenskyy, President of Ukraine, Address to mayors")
+    assert source.text.endswith(QUOTE_URL)
+    assert texts(document).index(source.text) == texts(document).index("Sincerely,") + 4
+    assert "<w:pBdr><w:top " in part_xml(data, "word/styles.xml")  # the rule above the list
 
 
-def test_footnote_links_to_the_source(data: bytes) -> None:
-    footnotes = part_xml(data, "word/footnotes.xml")
-    assert "<w:hyperlink " in footnotes
-    rels = part_xml(data, "word/_rels/footnotes.xml.rels")
+def test_source_links_to_its_address(data: bytes) -> None:
+    body = part_xml(data, "word/document.xml")
+    assert body.count("<w:hyperlink ") == 1
+    rels = part_xml(data, "word/_rels/document.xml.rels")
     assert 'TargetMode="External"' in rels
     assert QUOTE_URL.replace("&", "&amp;") in rels
 
 
-def test_citations_once_as_footnotes(data: bytes, document: docx.document.Document) -> None:
-    """As in the PDF: each source is a footnote, and there is no list of sources besides."""
-    assert "Sources" not in texts(document)
-    body = part_xml(data, "word/document.xml")
-    footnotes = part_xml(data, "word/footnotes.xml")
-    assert "Volodymyr Zelenskyy, President of Ukraine" not in body
-    assert footnotes.count("Volodymyr Zelenskyy, President of Ukraine") == 1
+def test_citations_once(data: bytes) -> None:
+    """As in the PDF: each source is printed once, in the list after the signature."""
+    assert part_xml(data, "word/document.xml").count("Volodymyr Zelenskyy, President") == 1
 
 
 def test_core_properties(document: docx.document.Document) -> None:
@@ -201,14 +195,18 @@ def test_headings_lists_and_note_order() -> None:
     document = docx.Document(io.BytesIO(Renderer(STYLE).render(letter)))
     by_text = {p.text: p.style.name for p in document.paragraphs}
     assert by_text["What we ask"] == "Letter Heading"
-    assert by_text["End the tie"] == "List Bullet"
+    assert by_text["End the tie1"] == "List Bullet"
     assert by_text["Reply"] == "List Bullet"
     assert "As the President said2, it is time to act." in " ".join(by_text)
+    assert by_text["Sister cities must choose a side & stand with Kharkiv.2"] == "Quote"
+    listed = [p.text for p in document.paragraphs if p.style.name == "Source"]
+    assert [text.split(" ", 1)[0] for text in listed] == ["1.", "2."]
+    assert listed[0].endswith("https://example.com/two") and listed[1].endswith(QUOTE_URL)
     data = Renderer(STYLE).render(letter)
     links = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"', part_xml(
-        data, "word/_rels/footnotes.xml.rels")))  # fmt: skip
-    notes = part_xml(data, "word/footnotes.xml").split("<w:footnote ")[3:]  # after separators
-    urls = [links[re.search(r'r:id="(rId\d+)"', note).group(1)] for note in notes]
+        data, "word/_rels/document.xml.rels")))  # fmt: skip
+    body = part_xml(data, "word/document.xml")
+    urls = [links[r_id] for r_id in re.findall(r'<w:hyperlink r:id="(rId\d+)"', body)]
     assert urls == ["https://example.com/two", QUOTE_URL.replace("&", "&amp;")]
 
 
@@ -249,7 +247,7 @@ def test_output_does_not_depend_on_earlier_letters(tmp_path: Path) -> None:
     reused.render(other)
     assert reused.render(first) == fresh
     reference = tmp_path / "reference.docx"
-    reference.write_bytes(fresh)  # a reference document that already has footnotes
+    reference.write_bytes(fresh)  # a reference document that already has a source list
     with_reference = Renderer(dataclasses.replace(style, reference_docx=reference))
     once = with_reference.render(first)
     with_reference.render(other)

@@ -1,4 +1,4 @@
-"""The HTML print layout: escaping, footnotes, paragraph kinds, overrides and a golden file."""
+"""The HTML print layout: escaping, the source list, paragraph kinds, overrides, a golden file."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from samples import HOSTILE, QUOTE_URL, make_letter  # noqa: E402
 
 from advocacy.exceptions import RenderFailed
 from advocacy.formats import Style
-from advocacy.formats.html import blocks, render_html
-from advocacy.letter import NoteRef, Paragraph
+from advocacy.formats.html import blocks, render_html, sources
+from advocacy.letter import Note, NoteRef, Paragraph
 from advocacy.templating import builtin_dir
 
 STYLE = Style(template_folders=(builtin_dir(),))
@@ -40,20 +40,43 @@ def test_data_is_escaped(html: str) -> None:
     assert "&lt;b&gt;tags&lt;/b&gt;" in html
 
 
-def test_first_reference_is_a_footnote_later_ones_a_number(html: str) -> None:
-    assert html.count('<span class="footnote"') == 1
-    assert html.count('<sup class="note-ref">1</sup>') == 1
+def test_references_are_numbers_and_the_sources_a_list_at_the_end(html: str) -> None:
+    assert html.count('<sup class="note-ref">1</sup>') == 2  # the note is cited twice
     url = QUOTE_URL.replace("&", "&amp;")
-    assert "Address to mayors, " in html
-    assert f'<a href="{url}">{url}</a></span>' in html
-    # The footnote comes at the quotation, the bare number afterwards.
-    assert html.index('class="footnote"') < html.index('class="note-ref"')
+    sources = html[html.index('<section class="sources"') :]
+    assert sources.startswith('<section class="sources" aria-label="Sources">\n<p>1. Volodymyr')
+    assert f'<a href="{url}">{url}</a></p>' in sources
+    # The list comes after the signature, the numbers in the text before it.
+    assert html.index('class="signature"') < html.index('class="sources"')
+    assert html.rindex('class="note-ref"') < html.index('class="signature"')
 
 
-def test_citation_printed_once_without_its_address(html: str) -> None:
-    footnote = html[html.index('<span class="footnote"') :]
-    footnote = footnote[: footnote.index("</span>")]
-    assert footnote.count(QUOTE_URL.replace("&", "&amp;")) == 2  # href and link text only
+def test_citation_printed_once(html: str) -> None:
+    assert html.count("Volodymyr Zelenskyy, President of Ukraine") == 1
+    assert html.count(QUOTE_URL.replace("&", "&amp;")) == 2  # href and link text only
+
+
+def test_only_web_addresses_become_links() -> None:
+    letter = make_letter()
+    quote = dataclasses.replace(letter.notes[0].quote, url="javascript:alert(1)")
+    letter = dataclasses.replace(letter, notes=(dataclasses.replace(letter.notes[0], quote=quote),))
+    page = render_html(letter, STYLE)
+    assert "javascript:alert(1)</p>" in page
+    assert 'href="javascript' not in page
+
+
+def test_sources_numbered_in_the_order_the_letter_cites_them() -> None:
+    letter = make_letter()
+    second = dataclasses.replace(letter.notes[0].quote, id="q2", url="https://example.com/two")
+    letter = dataclasses.replace(
+        letter,
+        paragraphs=(Paragraph(("First", NoteRef(2))), *letter.paragraphs),
+        notes=(*letter.notes, Note(2, second)),
+    )
+    page = render_html(letter, STYLE)
+    assert 'First<sup class="note-ref">1</sup>' in page
+    assert [source.url for source in sources(letter)] == ["https://example.com/two", QUOTE_URL]
+    assert page.index("<p>1. ") < page.index("https://example.com/two") < page.index("<p>2. ")
 
 
 def test_metadata_and_layout_parts(html: str) -> None:
@@ -82,7 +105,7 @@ def test_headings_and_lists() -> None:
     )
     page = render_html(letter, STYLE)
     assert "<h2>What we ask</h2>" in page
-    assert '<li>End the tie<span class="footnote"' in page
+    assert '<li>End the tie<sup class="note-ref">1</sup></li>' in page
     assert "<li>Reply</li>" in page
 
 

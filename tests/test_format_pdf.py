@@ -62,7 +62,7 @@ def test_text(text: str) -> None:
     assert "Page 1" not in words  # no page number on the first page
 
 
-def test_footnote_cited_once_with_a_link(text: str, reader: PdfReader) -> None:
+def test_source_listed_once_with_a_link(text: str, reader: PdfReader) -> None:
     assert flat(text).count("Volodymyr Zelenskyy, President of Ukraine") == 1
     links = [
         annot.get_object()["/A"]["/URI"]

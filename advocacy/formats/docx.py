@@ -1,4 +1,4 @@
-"""Word letters: plain editable paragraphs, each in a named style, with real footnotes.
+"""Word letters: plain editable paragraphs, each in a named style, and a list of sources.
 
 The page is laid out like the PDF (``advocacy.formats.docx_page``): sender and date in a frame
 at the top right, the inside address in a frame where the envelope window shows it, the text
@@ -9,14 +9,14 @@ The document starts from ``style.reference_docx`` when one is set (like pandoc's
 dropped), else from python-docx's default template set to US Letter with 1in margins and a
 serif font. Every paragraph uses a named paragraph style (``Sender``, ``Letter Date``,
 ``Inside Address``, ``Letter Subject``, ``Salutation``, ``Body Text``, ``Quote``,
-``Letter Heading``, ``List Bullet``, ``Closing``, ``Signature``), created only when the
-template lacks it, so restyling a letter means editing styles. The document's language is
-set and ``Letter Heading`` is a heading (outline level 2).
+``Letter Heading``, ``List Bullet``, ``Closing``, ``Signature``, ``Source``), created only
+when the template lacks it, so restyling a letter means editing styles. The document's
+language is set and ``Letter Heading`` is a heading (outline level 2).
 
-A note's first reference is a Word footnote (``word/footnotes.xml``) holding the citation
-and a link; later references repeat its number in superscript: citations are printed once,
-as in the PDF. The file is deterministic: core properties carry the letter's date and the zip
-entries a fixed timestamp.
+As in the PDF, citations are printed once, in a numbered list of sources after the
+signature, each with a link, and the text carries their numbers in superscript (character
+style ``Note Reference``). The file is deterministic: core properties carry the letter's
+date and the zip entries a fixed timestamp.
 """
 
 from __future__ import annotations
@@ -30,15 +30,13 @@ from pathlib import Path
 
 import docx
 from docx.document import Document
-from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.opc.pkgwriter import _ContentTypesItem
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
+from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
-from docx.shared import Inches
+from docx.shared import Inches, Pt
 from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml import etree
 
@@ -62,10 +60,11 @@ from advocacy.formats.docx_styles import (
 )
 from advocacy.formats.html import (
     GENERATOR,
-    citation_text,
     description,
     keywords,
     link_url,
+    source_numbers,
+    sources,
     window_address,
 )
 from advocacy.letter import Letter, NoteRef, Paragraph
@@ -77,7 +76,6 @@ SUFFIX = ".docx"
 ZIP_LEVEL = 6
 
 
-FOOTNOTES_URI = "/word/footnotes.xml"
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -86,62 +84,18 @@ def clean(text: str) -> str:
     return _XML_INVALID.sub("", text)
 
 
-# -- footnotes ---------------------------------------------------------------------------------
-
-_FOOTNOTES_XML = (
-    f"<w:footnotes {nsdecls('w', 'r')}>"
-    '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0"'
-    ' w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
-    '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0"'
-    ' w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p>'
-    "</w:footnote>"
-    "</w:footnotes>"
-)
-
-
-class Footnotes:
-    """The document's footnotes part (``word/footnotes.xml``), created when missing.
-
-    A reference document's own footnotes are dropped; its separators are kept.
-    """
-
-    def __init__(self, document: Document):
-        self.document_part = document.part
-        self.part: Part | None = None
-        for rel in document.part.rels.values():
-            if rel.reltype == RT.FOOTNOTES and not rel.is_external:
-                self.part = rel.target_part
-        if self.part is None:
-            self.part = Part(PackURI(FOOTNOTES_URI), CT.WML_FOOTNOTES, b"", document.part.package)
-            document.part.relate_to(self.part, RT.FOOTNOTES)
-            self.root = parse_xml(_FOOTNOTES_XML)
-        else:
-            self.root = parse_xml(self.part.blob)
-            for footnote in self.root.findall(qn("w:footnote")):
+def drop_footnotes(document: Document) -> None:
+    """Empty a reference document's footnotes (its separators stay): letters have none."""
+    for rel in document.part.rels.values():
+        if rel.reltype == RT.FOOTNOTES and not rel.is_external:
+            part = rel.target_part
+            root = parse_xml(part.blob)
+            for footnote in root.findall(qn("w:footnote")):
                 if footnote.get(qn("w:type")) in (None, "normal"):
-                    self.root.remove(footnote)
-        self.count = 0
-
-    def add(self, paragraph_style_id: str, reference_style_id: str) -> tuple[str, etree._Element]:
-        """Add a footnote holding only its number; return its id and its paragraph."""
-        self.count += 1
-        note_id = str(self.count)
-        footnote = etree.SubElement(self.root, qn("w:footnote"))
-        footnote.set(qn("w:id"), note_id)
-        p = etree.SubElement(footnote, qn("w:p"))
-        p_pr = etree.SubElement(p, qn("w:pPr"))
-        etree.SubElement(p_pr, qn("w:pStyle")).set(qn("w:val"), paragraph_style_id)
-        r = etree.SubElement(p, qn("w:r"))
-        r_pr = etree.SubElement(r, qn("w:rPr"))
-        etree.SubElement(r_pr, qn("w:rStyle")).set(qn("w:val"), reference_style_id)
-        etree.SubElement(r, qn("w:footnoteRef"))
-        return note_id, p
-
-    def save(self) -> None:
-        assert self.part is not None
-        self.part._blob = etree.tostring(  # a plain Part serves its blob as is
-            self.root, xml_declaration=True, encoding="UTF-8", standalone=True
-        )
+                    root.remove(footnote)
+            part._blob = etree.tostring(  # a plain Part serves its blob as is
+                root, xml_declaration=True, encoding="UTF-8", standalone=True
+            )
 
 
 def _text(run: etree._Element, text: str) -> None:
@@ -185,31 +139,13 @@ def _hyperlink(parent: etree._Element, part: Part, url: str, char_style_id: str)
 # -- the letter --------------------------------------------------------------------------------
 
 
-def first_reference_order(letter: Letter) -> list[int]:
-    """Note numbers in the order of their first reference."""
-    order: list[int] = []
-    for paragraph in letter.paragraphs:
-        for parts in (paragraph.parts, *paragraph.items):
-            for part in parts:
-                if isinstance(part, NoteRef) and part.number not in order:
-                    order.append(part.number)
-    return order
-
-
 class _Writer:
     def __init__(self, document: Document, letter: Letter, style_ids: dict[str, str]):
         self.document = document
         self.letter = letter
         self.ids = style_ids
-        self.notes = {note.number: note for note in letter.notes}
-        self.footnotes = Footnotes(document)
-        # Word numbers footnotes itself, in the order of the references. When the letter's
-        # numbers are not in that order, the document numbers its notes that way throughout
-        # (footnotes, repeated references, sources) so that all of them agree.
-        order = first_reference_order(letter)
-        order += sorted(n for n in self.notes if n not in order)
-        self.display = {number: index for index, number in enumerate(order, start=1)}
-        self.cited: set[int] = set()
+        self.known = {note.number for note in letter.notes}
+        self.numbers = source_numbers(letter)  # as the PDF numbers them
         self.body = document.element.body
         self.section = self.body.find(qn("w:sectPr"))  # paragraphs go before it
 
@@ -230,26 +166,25 @@ class _Writer:
     def parts(self, paragraph: DocxParagraph, parts: Sequence[LetterPart]) -> None:
         for part in parts:
             if isinstance(part, NoteRef):
-                self.note_ref(paragraph, part.number)
+                if part.number not in self.known:
+                    raise RenderFailed(f"the letter refers to note {part.number}, which it lacks")
+                number = str(self.numbers[part.number])
+                _run(paragraph._p, number, self.ids["Note Reference"])
             elif part:
                 _add_text(paragraph, part)
 
-    def note_ref(self, paragraph: DocxParagraph, number: int) -> None:
-        note = self.notes.get(number)
-        if note is None:
-            raise RenderFailed(f"the letter refers to note {number}, which it lacks")
-        if number in self.cited:
-            _run(paragraph._p, str(self.display[number]), self.ids["Footnote Reference"])
-            return
-        self.cited.add(number)
-        note_id, p = self.footnotes.add(self.ids["Footnote Text"], self.ids["Footnote Reference"])
-        _run(p, " " + citation_text(note) + " ")
-        assert self.footnotes.part is not None  # Footnotes() always finds or makes the part
-        _hyperlink(p, self.footnotes.part, note.url, self.ids["Hyperlink"])
-        r = etree.SubElement(paragraph._p, qn("w:r"))
-        r_pr = etree.SubElement(r, qn("w:rPr"))
-        etree.SubElement(r_pr, qn("w:rStyle")).set(qn("w:val"), self.ids["Footnote Reference"])
-        etree.SubElement(r, qn("w:footnoteReference")).set(qn("w:id"), note_id)
+    def sources(self) -> None:
+        """The numbered source list, each citation once, as in the PDF."""
+        for index, source in enumerate(sources(self.letter)):
+            paragraph = self.paragraph("Source")
+            if index == 0:
+                # a space above the list; the style's top border, drawn once for the group
+                # of Source paragraphs, is the rule
+                paragraph.paragraph_format.space_before = Pt(10)
+            _run(paragraph._p, f"{source.number}. {source.text}")
+            if source.url:
+                _run(paragraph._p, " ")
+                _hyperlink(paragraph._p, self.document.part, source.url, self.ids["Hyperlink"])
 
     def blocks(self, paragraphs: Sequence[Paragraph]) -> DocxParagraph | None:
         """Write ``paragraphs``; return the last Word paragraph written."""
@@ -287,11 +222,11 @@ class _Writer:
         self.paragraph("Closing", letter.closing)
         for line in letter.signature_lines:
             self.paragraph("Signature", line)
+        self.sources()
         if letter.appendix:
             self.document.add_page_break()
             self.blocks(letter.appendix)
         continuation_header(self.document, fit.lines[0], letter.date_text)
-        self.footnotes.save()
 
 
 #: python-docx (and Word) refuse core properties longer than this: a long subject or name is
@@ -379,6 +314,7 @@ class Renderer:
             except Exception as err:  # python-docx raises many kinds on a bad file
                 raise RenderFailed(f"cannot use reference document {path}: {err}") from err
             clear_body(document)
+            drop_footnotes(document)
         if not document.sections[0].different_first_page_header_footer:
             document.sections[0].different_first_page_header_footer = True
         document.sections[0].header.is_linked_to_previous = False

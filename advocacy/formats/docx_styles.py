@@ -10,6 +10,7 @@ from docx.document import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
+from docx.oxml.parser import OxmlElement
 from docx.shared import Inches, Pt, RGBColor
 from docx.styles.style import BaseStyle
 
@@ -78,17 +79,43 @@ def letter_styles(document: Document) -> dict[str, str]:
         document, "Closing", P, space_before=space, space_after=Pt(29), keep_with_next=True
     )
     ensure_style(document, "Signature", P, keep_with_next=True)
-    ensure_style(document, "Footnote Text", P, size=Pt(8))
-    ensure_style(document, "Footnote Reference", C, superscript=True)
+    if find_style(document, "Source", "Source") is None:
+        rule_above(ensure_style(document, "Source", P, size=Pt(8)))
+    ensure_style(document, "Note Reference", C, superscript=True)
     ensure_style(document, "Hyperlink", C, color=RGBColor(0x05, 0x63, 0xC1), underline=True)
     return {
         name: find_style(document, name, name.replace(" ", "")).style_id  # type: ignore[union-attr]
         for name in (
             "Sender", "Letter Date", "Inside Address", "Letter Subject", "Salutation",
             "Body Text", "Quote", "Letter Heading", "List Bullet", "Closing", "Signature",
-            "Footnote Text", "Footnote Reference", "Hyperlink",
+            "Source", "Note Reference", "Hyperlink",
         )
     }  # fmt: skip
+
+
+#: What may follow ``w:pBdr`` in a paragraph's properties, in the schema's order.
+_AFTER_BORDER = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+    "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
+    "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+    "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+    "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+
+
+def rule_above(style: BaseStyle) -> None:
+    """A thin grey rule above paragraphs of ``style`` (0.5 pt, as the PDF's source list).
+
+    Word and LibreOffice draw one border for consecutive paragraphs that have the same one,
+    so a list in this style has the rule above its first entry only.
+    """
+    p_pr = style.element.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    top = OxmlElement("w:top")
+    for key, value in (("val", "single"), ("sz", "4"), ("space", "1"), ("color", "777777")):
+        top.set(qn(f"w:{key}"), value)
+    borders.append(top)
+    p_pr.insert_element_before(borders, *_AFTER_BORDER)
 
 
 def house_style(document: Document) -> None:

@@ -5,14 +5,16 @@ along the template folders, so a user's ``templates/`` folder can override eithe
 environment autoescapes: every value taken from the data prints as text, never as markup.
 
 The template does not walk :class:`~advocacy.letter.Paragraph` parts itself: :func:`blocks`
-turns them into :class:`Block` objects made of :class:`Segment` objects, deciding once where a
-note is cited in full (its first reference, a footnote) and where only its number is repeated.
+turns them into :class:`Block` objects made of :class:`Segment` objects. Citations are printed
+once, in a numbered source list at the end of the letter (:func:`sources`); the text carries
+only their numbers. (WeasyPrint's footnotes, ``float: footnote``, cost about a tenth of a
+letter's CPU time: the page is laid out again as each footnote is added.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,13 +39,11 @@ LINK_SCHEMES = ("https://", "http://")
 
 @dataclass(frozen=True)
 class Segment:
-    """A piece of a paragraph: ``text``, a ``footnote`` (a note's first reference, cited in
-    full) or a ``ref`` (a later reference to a note: its number only)."""
+    """A piece of a paragraph: ``text``, or a ``ref``: the number of a source it cites."""
 
     kind: str
     text: str = ""
     number: int = 0
-    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,17 @@ class Block:
     kind: str
     segments: tuple[Segment, ...]
     items: tuple[tuple[Segment, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry of the letter's numbered source list: the citation and its address."""
+
+    number: int
+    text: str
+    url: str
+    #: the address when it may become a link (see :func:`link_url`), else an empty string
+    link: str
 
 
 def citation_text(note: Note) -> str:
@@ -68,33 +79,50 @@ def link_url(url: str) -> str:
     return url if url.lower().startswith(LINK_SCHEMES) else ""
 
 
-def blocks(letter: Letter) -> tuple[Block, ...]:
-    """The letter's paragraphs, then its appendix, as blocks.
+def _references(parts: Sequence[Part]) -> Iterator[int]:
+    return (part.number for part in parts if isinstance(part, NoteRef))
 
-    The first reference to each note becomes its footnote, later ones a bare number.
+
+def source_numbers(letter: Letter) -> dict[int, int]:
+    """The number each note is printed with: sources are numbered in the order the letter
+    first cites them (the paragraphs, then the appendix), then any note it never cites.
+
+    The composer numbers notes in that order already; a hand-made letter may not.
     """
-    notes = {note.number: note for note in letter.notes}
-    cited: set[int] = set()
+    order: dict[int, None] = {}
+    for paragraph in (*letter.paragraphs, *letter.appendix):
+        for parts in (paragraph.parts, *paragraph.items):
+            order.update(dict.fromkeys(_references(parts)))
+    order.update(dict.fromkeys(sorted(note.number for note in letter.notes)))
+    return {number: index for index, number in enumerate(order, start=1)}
+
+
+def sources(letter: Letter) -> tuple[Source, ...]:
+    """The letter's source list, in printed order: each note once, with its printed number.
+
+    PDF and DOCX print citations once, in this list at the end of the letter, and only the
+    number (in superscript) where the text cites them.
+    """
+    numbers = source_numbers(letter)
+    notes = sorted(letter.notes, key=lambda note: numbers[note.number])
+    return tuple(
+        Source(numbers[note.number], citation_text(note), note.url, link_url(note.url))
+        for note in notes
+    )
+
+
+def blocks(letter: Letter) -> tuple[Block, ...]:
+    """The letter's paragraphs, then its appendix, as blocks; a note reference is its number."""
+    known = {note.number for note in letter.notes}
+    numbers = source_numbers(letter)
 
     def segments(parts: Sequence[Part]) -> tuple[Segment, ...]:
         out: list[Segment] = []
         for part in parts:
             if isinstance(part, NoteRef):
-                note = notes.get(part.number)
-                if note is None:
+                if part.number not in known:
                     raise RenderFailed(f"the letter refers to note {part.number}, which it lacks")
-                if part.number in cited:
-                    out.append(Segment("ref", number=part.number))
-                else:
-                    cited.add(part.number)
-                    out.append(
-                        Segment(
-                            "footnote",
-                            text=citation_text(note),
-                            number=part.number,
-                            url=note.url,
-                        )
-                    )
+                out.append(Segment("ref", number=numbers[part.number]))
             elif part:
                 out.append(Segment("text", text=part))
         return tuple(out)
@@ -212,6 +240,7 @@ def render_html(
         "letter": letter,
         "blocks": all_blocks[: len(letter.paragraphs)],
         "appendix": all_blocks[len(letter.paragraphs) :],
+        "sources": sources(letter),
         "address": window_address(letter),
         "subject": keep_last_words_together(letter.subject),
         "fold_marks": style.fold_marks,
