@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -14,14 +13,16 @@ from advocacy import __version__
 from advocacy.exceptions import AdvocacyError, TemplateFailed, WorkerDied
 from advocacy.formats import FILE_FORMATS
 from advocacy.generate import write_city_index
+from advocacy.jsonfile import dumps_lines
 from advocacy.output import atomic_write, inside, remove_stale_temporaries
 from advocacy.packet.mailing import MailingReport, write_mailing
 from advocacy.packet.manifest import letter_title, manifest_csv, manifest_row, tie_dict
 from advocacy.packet.pdf import PACKET_PDF, PacketPdfBuilder, packet_pdf_options, write_packet_pdf
 from advocacy.packet.plan import PacketPlan, PacketSettings, PlannedLetter, digest
 from advocacy.packet.state import COMBINED_KEYS, PacketState, exclusive_lock
+from advocacy.packet.supporter_pages import page_is_current, page_key, page_path, recorded
 from advocacy.packet.supporters_files import write_supporter_files
-from advocacy.packet.workers import render_letters, result_of
+from advocacy.packet.workers import Unit, render_letters, render_units, result_of
 from advocacy.templating import shared_environment
 
 INDEX_HTML = "index.html"
@@ -110,8 +111,15 @@ def build_packet(
                 todo.append(letter)
             else:
                 records[letter.key] = cached
-        report.up_to_date = len(records)
         report.removed_cities = _forget_unplanned(state, plan)
+        units: list[Unit] = []
+        pages: dict[str, str] = {}
+        if plan.supporters is not None:
+            units, pages = _supporter_units(plan, settings, state, todo)
+            todo = [letter for unit in units for letter in unit.letters]
+            for letter in todo:
+                records.pop(letter.key, None)
+        report.up_to_date = len(records)
         if on_start is not None:
             on_start(len(todo))
         builder = None
@@ -119,15 +127,25 @@ def build_packet(
             builder = PacketPdfBuilder(plan, settings, records)
         try:
             try:
-                for letter, record in render_letters(todo, settings, lock_fd):
-                    if builder is not None:
-                        builder.arrived(letter.key, record)
-                    else:
-                        records[letter.key] = record
-                    state.record(letter, record)
-                    report.rendered += 1
-                    if progress is not None:
-                        progress(letter, record)
+                if plan.supporters is None:
+                    for letter, record in render_letters(todo, settings, lock_fd):
+                        if builder is not None:
+                            builder.arrived(letter.key, record)
+                        else:
+                            records[letter.key] = record
+                        state.record(letter, record)
+                        report.rendered += 1
+                        if progress is not None:
+                            progress(letter, record)
+                else:
+                    for unit, written, page in render_units(units, settings, lock_fd):
+                        for letter, record in zip(unit.letters, written, strict=True):
+                            records[letter.key] = record
+                            state.record(letter, record)
+                            report.rendered += 1
+                            if progress is not None:
+                                progress(letter, record)
+                        _page_written(unit, written, page, pages, state, report)
             except KeyboardInterrupt:
                 report.interrupted = True
             except WorkerDied as err:
@@ -152,6 +170,50 @@ def build_packet(
             state.save()
     report.elapsed = clock() - started
     return report
+
+
+def _supporter_units(
+    plan: PacketPlan, settings: PacketSettings, state: PacketState, todo: list[PlannedLetter]
+) -> tuple[list[Unit], dict[str, str]]:
+    """The supporters whose letters or page must be written, and every page's hash.
+
+    A supporter's page is written by the worker that writes their letters, from the letters'
+    results (their ``mailto:`` links stay in the worker). So when a page must be written
+    again, all of that supporter's letters are rendered again with it: a few letters, and only
+    for the supporters whose letters or page changed.
+    """
+    waiting = {letter.key for letter in todo}
+    units: list[Unit] = []
+    pages: dict[str, str] = {}
+    for group in plan.supporters.groups:
+        key = pages[group.folder] = page_key(plan.inputs_digest, group, settings.formats)
+        current = page_is_current(settings.out, group, key, state.combined.get(group.folder))
+        if not current or any(letter.key in waiting for letter in group.letters):
+            units.append(Unit(tuple(group.letters), group))
+    return units, pages
+
+
+def _page_written(
+    unit: Unit,
+    written: list[dict[str, Any]],
+    page: Any,
+    pages: dict[str, str],
+    state: PacketState,
+    report: PacketReport,
+) -> None:
+    """Record a supporter's page: done only when every letter on it was written."""
+    group = unit.group
+    state.combined.pop(group.folder, None)
+    if page is None:
+        return
+    path, size, error = page
+    if error is not None:
+        where = group.city.label if group.city is not None else group.supporter.city
+        report.failed.append((where, group.supporter.name, f"{page_path(group)}: {error}"))
+        return
+    report.combined_written.append(path)
+    if all(record.get("status") == "ok" for record in written):
+        state.combined[group.folder] = recorded(pages[group.folder], size)
 
 
 def _forget_unplanned(state: PacketState, plan: PacketPlan) -> list[str]:
@@ -309,7 +371,7 @@ def _write_combined(
     }
     atomic_write(
         out / MANIFEST_JSON,
-        (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        dumps_lines(manifest).encode("utf-8"),
     )
     atomic_write(out / MANIFEST_CSV, manifest_csv(rows))
     if not wants_pdf and state.combined.pop("packet_pages", None) is not None:

@@ -17,6 +17,7 @@ from advocacy import __version__
 from advocacy.exceptions import AdvocacyError, DataError, OutputError
 from advocacy.formats import FILE_FORMATS, suffix
 from advocacy.inputs import read_input
+from advocacy.jsonfile import dumps_lines
 from advocacy.output import atomic_write, inside
 from advocacy.packet.plan import PlannedLetter
 
@@ -154,7 +155,7 @@ class PacketState:
             "letters": dict(sorted(self.letters.items())),
             "combined": self.combined,
         }
-        data = json.dumps(snapshot, indent=1, ensure_ascii=False) + "\n"
+        data = dumps_lines(snapshot)
         atomic_write(self.path, data.encode("utf-8"))
         if self._journal is not None:
             self._journal.close()

@@ -1,7 +1,8 @@
 """The files of a supporters packet, besides the letters themselves.
 
 - ``supporters/<slug>/index.html``: one supporter's letters, with their own email links. It
-  shows that supporter's data only, so an organiser can send each supporter their page.
+  shows that supporter's data only, so an organiser can send each supporter their page. It is
+  written with the letters, by the worker that writes them (``supporter_pages.py``).
 - ``officials/<city>/<official>.pdf``: per official, a bundle for hand delivery or one
   envelope: a cover page saying how many residents wrote (and who), then each letter.
 - ``index.html``: per city and official, how many residents wrote and the bundle; every
@@ -23,19 +24,19 @@ from typing import Any
 
 from advocacy import __version__
 from advocacy.exceptions import AdvocacyError
-from advocacy.formats import FILE_FORMATS
 from advocacy.generate import LetterResult
+from advocacy.jsonfile import dumps_lines
 from advocacy.output import atomic_stream, atomic_write, inside
-from advocacy.packet.manifest import manifest_csv, manifest_row, tie_dict
+from advocacy.packet.manifest import manifest_csv, tie_dict
 from advocacy.packet.plan import PacketPlan, PacketSettings, digest
 from advocacy.packet.state import PacketState
-from advocacy.packet.supporters_plan import SupporterGroup
+from advocacy.packet.supporter_pages import letter_row
+from advocacy.packet.supporter_pages import person as supporter_person
 from advocacy.packet.workers import result_of
 from advocacy.templating import shared_environment
 from advocacy.text import slugify
 
 OFFICIALS_FOLDER = "officials"
-SUPPORTER_INDEX = "_supporter-index.html.j2"
 SUPPORTERS_INDEX = "_supporters-index.html.j2"
 #: this many letters or more to one official with the same body are reported
 IDENTICAL_AT = 10
@@ -74,7 +75,8 @@ def write_supporter_files(
     records: dict[str, dict[str, Any]],
     report: Any,
 ) -> None:
-    """Write the supporters' pages, the officials' bundles, the index and the manifests."""
+    """Write the officials' bundles, the index and the manifests (the supporters' pages are
+    written with their letters)."""
     out = settings.out
     supporters = plan.supporters
     summary = SupportersSummary(
@@ -83,14 +85,15 @@ def write_supporter_files(
         problems=[str(p) for p in supporters.load.problems],
     )
     report.supporters = summary
-    formats = [f for f in settings.formats if f in FILE_FORMATS]
     rows: list[dict[str, Any]] = []
     people: list[dict[str, Any]] = []
     bundles: dict[tuple[str, str], _Bundle] = {}
     bodies: dict[tuple[str, str], Counter[str]] = {}
     for group in supporters.groups:
         results = [result_of(p.job, records.get(p.key, _PENDING)) for p in group.letters]
-        letters = [_letter_row(group, r) for r in results]
+        letters = [letter_row(group, r) for r in results]
+        for row in letters:  # the link itself is on the supporter's page
+            row.pop("mailto", None)
         summary.reasons.extend((group.supporter.name, reason) for reason in group.reasons)
         _count_results(results, report)
         for planned, result, row in zip(group.letters, results, letters, strict=True):
@@ -104,15 +107,8 @@ def write_supporter_files(
             bundle = bundles.setdefault(key, _Bundle(job.city, job.official, job.stem))
             if result.status == "ok" and "pdf" in result.files:
                 bundle.letters.append((group.supporter.name, result.files["pdf"], planned.digest))
-        person = {
-            "name": group.supporter.name,
-            "city": f"{group.supporter.city}, {group.supporter.state}",
-            "folder": group.folder,
-            "letters": letters,
-            "reasons": list(group.reasons),
-        }
+        person = supporter_person(group, letters)
         people.append(person)
-        _write_supporter_page(out, settings, state, plan, group, person, formats, report)
     names = {(b.city.slug, b.stem): b.official.name for b in bundles.values()}
     for key, counts in bodies.items():
         alike = max(counts.values(), default=0)
@@ -141,17 +137,6 @@ def letter_title_of(bundle: _Bundle) -> str:
     return f"{official.display_title}{where}"
 
 
-def _letter_row(group: SupporterGroup, result: LetterResult) -> dict[str, Any]:
-    row = manifest_row(result.job.city, result)
-    row.update(
-        supporter=group.supporter.name,
-        supporter_folder=group.folder,
-        stem=result.job.stem,
-        personal=bool(result.job.personal),
-    )
-    return row
-
-
 def _count_results(results: Sequence[LetterResult], report: Any) -> None:
     for result in results:
         label, name = result.job.city.label, result.job.official.name
@@ -168,38 +153,6 @@ def _count_results(results: Sequence[LetterResult], report: Any) -> None:
 def _render(settings: PacketSettings, name: str, context: dict[str, Any]) -> bytes:
     environment = shared_environment(tuple(settings.folders), html=True)
     return environment.get_template(name).render(context).encode("utf-8")
-
-
-def _write_supporter_page(
-    out: Path,
-    settings: PacketSettings,
-    state: PacketState,
-    plan: PacketPlan,
-    group: SupporterGroup,
-    person: dict[str, Any],
-    formats: list[str],
-    report: Any,
-) -> None:
-    """``supporters/<slug>/index.html``: this supporter's letters and nothing of anyone else."""
-    page_hash = digest(plan.inputs_digest, person, formats)
-    path = f"{group.folder}/index.html"
-    if state.combined.get(group.folder) == page_hash and (out / path).is_file():
-        return
-    state.combined.pop(group.folder, None)
-    letters = [
-        {**row, "files": {k: v.rsplit("/", 1)[-1] for k, v in row["files"].items()}}
-        for row in person["letters"]
-    ]
-    context = {
-        "supporter": person,
-        "letters": letters,
-        "formats": formats,
-        "date": settings.date,
-        "version": __version__,
-    }
-    atomic_write(inside(out, path), _render(settings, SUPPORTER_INDEX, context))
-    state.combined[group.folder] = page_hash
-    report.combined_written.append(path)
 
 
 def _cover_pdf(bundle: _Bundle, settings: PacketSettings) -> bytes:
@@ -332,7 +285,7 @@ def _write_overview(
     }
     atomic_write(
         out / "manifest.json",
-        (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        dumps_lines(manifest).encode("utf-8"),
     )
     atomic_write(out / "manifest.csv", manifest_csv(rows, supporters=True))
     context = {

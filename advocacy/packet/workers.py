@@ -10,12 +10,14 @@ import signal
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from advocacy.exceptions import AdvocacyError, WorkerDied
 from advocacy.generate import LetterFactory, LetterJob, LetterResult
 from advocacy.packet.plan import PacketSettings, PlannedLetter
+from advocacy.packet.supporter_pages import write_page
 
 # -- rendering in worker processes --------------------------------------------------------------
 
@@ -78,9 +80,21 @@ def _die_with_parent(parent: int) -> None:
         pass
 
 
-#: The letters of the run, as the parent planned them: forked workers find their jobs here by
+@dataclass(frozen=True)
+class Unit:
+    """Letters a worker renders together. With a supporter's ``group`` (a supporters packet),
+    the worker writes the supporter's page right after their letters, from their results."""
+
+    letters: Sequence[PlannedLetter]
+    group: Any = None
+
+
+#: A page a worker wrote: its path in the output folder and its size, or the error.
+Page = tuple[str, int, str | None]
+
+#: The units of the run, as the parent planned them: forked workers find their work here by
 #: position, so a batch is sent as two numbers instead of pickled officials and cities.
-_LETTERS: Sequence[PlannedLetter] = ()
+_UNITS: Sequence[Unit] = ()
 
 #: Letters a worker takes at a time when they are text only (~2 ms each): one round trip to
 #: the parent per batch instead of per letter. With PDF or DOCX (~50 ms), one at a time.
@@ -88,39 +102,62 @@ TEXT_BATCH = 16
 TEXT_FORMATS = frozenset(("eml", "txt", "mailto"))
 
 
-def _render_in_worker(jobs: Sequence[LetterJob] | tuple[int, int], out: Path) -> list[Any]:
-    """Render a batch: jobs, or (start, stop) positions in ``_LETTERS`` (forked workers)."""
+def _render_in_worker(
+    work: Sequence[Unit] | tuple[int, int], out: Path
+) -> list[tuple[list[dict[str, Any]], Page | None]]:
+    """Render a batch: units, or (start, stop) positions in ``_UNITS`` (forked workers)."""
     assert _FACTORY is not None, "worker started without its LetterFactory"
-    if isinstance(jobs, tuple):
-        start, stop = jobs
-        jobs = [letter.job for letter in _LETTERS[start:stop]]
-    return [_write_letter(_FACTORY, job, out) for job in jobs]
+    if isinstance(work, tuple):
+        start, stop = work
+        work = _UNITS[start:stop]
+    return [write_unit(_FACTORY, unit, out) for unit in work]
 
 
 def batch_size(formats: Sequence[str]) -> int:
     return TEXT_BATCH if TEXT_FORMATS.issuperset(formats) else 1
 
 
-def _write_letter(factory: LetterFactory, job: LetterJob, out: Path) -> dict[str, Any]:
+def write_unit(
+    factory: LetterFactory, unit: Unit, out: Path
+) -> tuple[list[dict[str, Any]], Page | None]:
+    """Write a unit's letters (and its supporter's page); return their records and the page.
+
+    A supporter's records leave out the ``mailto:`` link itself (it is on their page): the
+    parent keeps 25,000 records, and the links would be most of their size.
+    """
+    results = [_write_result(factory, planned.job, out) for planned in unit.letters]
+    page: Page | None = None
+    if unit.group is not None:
+        try:
+            path, size = write_page(
+                out, factory.folders, factory.formats, factory.date, unit.group, results
+            )
+            page = (path, size, None)
+        except Exception as err:  # noqa: BLE001 - reported with the supporter's name
+            page = ("", 0, describe(err))
+    records = [record_of(result, mailto=unit.group is None) for result in results]
+    return records, page
+
+
+def _write_result(factory: LetterFactory, job: LetterJob, out: Path) -> LetterResult:
     try:
-        result = factory.write(job, out)
+        return factory.write(job, out)
     except Exception as err:  # noqa: BLE001 - one failing letter must not stop the packet
-        result = LetterResult(job, status="failed", error=describe(err))
-    return record_of(result)
+        return LetterResult(job, status="failed", error=describe(err))
 
 
 def describe(err: BaseException) -> str:
     return str(err) if isinstance(err, AdvocacyError) else f"{type(err).__name__}: {err}"
 
 
-def record_of(result: LetterResult) -> dict[str, Any]:
+def record_of(result: LetterResult, mailto: bool = True) -> dict[str, Any]:
     """What the state, index and manifests keep of a letter (no bytes, nothing of the job)."""
     return {
         "status": result.status,
         "files": dict(result.files),
         "sizes": dict(result.sizes),
         "subject": result.subject,
-        "mailto": result.mailto,
+        "mailto": result.mailto if mailto else None,
         "mailto_length": result.mailto_length,
         "warnings": list(result.warnings),
         "error": result.error,
@@ -154,25 +191,49 @@ def _pool_context() -> Any:
 def render_letters(
     letters: Sequence[PlannedLetter], settings: PacketSettings, lock_fd: int | None = None
 ) -> Iterator[tuple[PlannedLetter, dict[str, Any]]]:
-    """Render ``letters`` and yield each with its record as soon as it is written.
+    """Render ``letters`` and yield each with its record as soon as it is written."""
+    units = [Unit((letter,)) for letter in letters]
+    for unit, records, _ in render_units(units, settings, lock_fd):
+        yield from zip(unit.letters, records, strict=True)
 
-    With ``settings.jobs`` > 1, letters go to that many worker processes in batches (16 text-only
-    letters, or one with PDF or DOCX), a few batches at a time, so neither side holds more
-    than a handful. Stopping the iteration (Ctrl-C, an error) cancels
-    what has not started and waits for the letters being written, so no worker is left behind.
+
+def _batches(units: Sequence[Unit], size: int) -> list[tuple[int, int]]:
+    """Consecutive runs of units holding about ``size`` letters each (a unit is never split)."""
+    batches: list[tuple[int, int]] = []
+    start = count = 0
+    for index, unit in enumerate(units):
+        count += max(1, len(unit.letters))
+        if count >= size:
+            batches.append((start, index + 1))
+            start, count = index + 1, 0
+    if start < len(units):
+        batches.append((start, len(units)))
+    return batches
+
+
+def render_units(
+    units: Sequence[Unit], settings: PacketSettings, lock_fd: int | None = None
+) -> Iterator[tuple[Unit, list[dict[str, Any]], Page | None]]:
+    """Render ``units`` and yield each with its records (and page) as soon as it is written.
+
+    With ``settings.jobs`` > 1, units go to that many worker processes in batches (about 16
+    text-only letters, or one unit with PDF or DOCX), a few batches at a time, so neither
+    side holds more than a handful. Stopping the iteration (Ctrl-C, an error) cancels what
+    has not started and waits for the letters being written, so no worker is left behind.
     """
+    letters = sum(len(unit.letters) for unit in units)
     # never more workers than letters or than CPUs: --jobs 1000 would start 1,000 processes
-    workers = min(settings.jobs, len(letters), usable_cpus())
+    workers = min(settings.jobs, max(letters, len(units)), usable_cpus())
     if workers <= 1:
         factory = LetterFactory(*_factory_arguments(settings))
-        for letter in letters:
-            yield letter, _write_letter(factory, letter.job, settings.out)
+        for unit in units:
+            yield (unit, *write_unit(factory, unit, settings.out))
         return
-    global _LETTERS
+    global _UNITS
     context = _pool_context()
     forked = context.get_start_method() == "fork"
     if forked:
-        _LETTERS = letters  # set before the pool forks its workers (at the first submit)
+        _UNITS = units  # set before the pool forks its workers (at the first submit)
     executor = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
@@ -181,9 +242,9 @@ def render_letters(
     )
     size = batch_size(settings.formats)
     # a few batches per worker keep it busy; the last ones are smaller, so both end together
-    size = max(1, min(size, len(letters) // (workers * 4)))
+    size = max(1, min(size, letters // (workers * 4)))
     pending: dict[Future[list[Any]], tuple[int, int]] = {}
-    batches = iter(range(0, len(letters), size))
+    batches = iter(_batches(units, size))
     window = workers * 4  # enough to keep every worker busy, small enough to stay lean
     died = WorkerDied(
         "a worker process stopped before finishing its letter (killed, or out of memory?); "
@@ -191,9 +252,8 @@ def render_letters(
     )
     try:
         while True:
-            for start in batches:
-                stop = min(start + size, len(letters))
-                work: Any = (start, stop) if forked else [p.job for p in letters[start:stop]]
+            for start, stop in batches:
+                work: Any = (start, stop) if forked else list(units[start:stop])
                 try:
                     future = executor.submit(_render_in_worker, work, settings.out)
                 except BrokenProcessPool as err:  # a worker died since the last result
@@ -207,15 +267,23 @@ def render_letters(
             for future in done:
                 start, stop = pending.pop(future)
                 try:
-                    records = future.result()
+                    written = future.result()
                 except BrokenProcessPool as err:
                     raise died from err
                 except Exception as err:  # noqa: BLE001 - e.g. a record that cannot be pickled
-                    records = [
-                        record_of(LetterResult(p.job, "failed", error=describe(err)))
-                        for p in letters[start:stop]
+                    failed = {"status": "failed", "error": describe(err)}
+                    written = [
+                        (
+                            [
+                                record_of(LetterResult(p.job, "failed", error=failed["error"]))
+                                for p in unit.letters
+                            ],
+                            None,
+                        )
+                        for unit in units[start:stop]
                     ]
-                yield from zip(letters[start:stop], records, strict=True)
+                for unit, (records, page) in zip(units[start:stop], written, strict=True):
+                    yield unit, records, page
     except BaseException:
         # Ctrl-C or an error: do not wait for the letters being written (a large one takes
         # a while); their temporary files are removed by the next run
@@ -223,7 +291,7 @@ def render_letters(
         raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
-        _LETTERS = ()
+        _UNITS = ()
 
 
 def _stop_workers(executor: ProcessPoolExecutor) -> None:

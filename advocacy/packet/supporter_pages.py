@@ -1,0 +1,120 @@
+"""A supporter's own page, ``supporters/<slug>/index.html``, written right after their letters.
+
+The page shows one supporter's letters with their email links and nothing of anyone else.
+It is written by the process that wrote the letters (a worker), from the letters' results:
+the ``mailto:`` links (2-3 KB each) then never travel to the parent, which keeps only their
+length. Whether a page must be written again is decided by :func:`page_key`, a hash of what
+the page shows that the parent can compute before any letter is rendered: the supporter, the
+reasons a letter could not be written, the letters' content hashes and the formats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from advocacy import __version__
+from advocacy.formats import FILE_FORMATS
+from advocacy.generate import LetterResult
+from advocacy.output import atomic_write, inside
+from advocacy.packet.manifest import manifest_row
+from advocacy.packet.plan import digest
+from advocacy.templating import shared_environment
+
+SUPPORTER_INDEX = "_supporter-index.html.j2"
+PAGE_NAME = "index.html"
+
+
+def page_formats(formats: Sequence[str]) -> list[str]:
+    return [f for f in formats if f in FILE_FORMATS]
+
+
+def page_key(inputs_digest: str, group: Any, formats: Sequence[str]) -> str:
+    """What ``group``'s page shows, as a hash: equal hashes, equal pages (when every letter of
+    the group was written; a page showing a failed letter is not recorded as done)."""
+    supporter = group.supporter
+    return digest(
+        inputs_digest,
+        group.folder,
+        supporter.name,
+        supporter.city,
+        supporter.state,
+        list(group.reasons),
+        [planned.digest for planned in group.letters],
+        page_formats(formats),
+    )
+
+
+def page_path(group: Any) -> str:
+    return f"{group.folder}/{PAGE_NAME}"
+
+
+def letter_row(group: Any, result: LetterResult) -> dict[str, Any]:
+    """A supporter's letter as the manifests and pages list it."""
+    row = manifest_row(result.job.city, result)
+    row.update(
+        supporter=group.supporter.name,
+        supporter_folder=group.folder,
+        stem=result.job.stem,
+        personal=bool(result.job.personal),
+    )
+    return row
+
+
+def person(group: Any, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    supporter = group.supporter
+    return {
+        "name": supporter.name,
+        "city": f"{supporter.city}, {supporter.state}",
+        "folder": group.folder,
+        "letters": rows,
+        "reasons": list(group.reasons),
+    }
+
+
+def write_page(
+    out: Path,
+    folders: Sequence[Path],
+    formats: Sequence[str],
+    date: dt.date,
+    group: Any,
+    results: Sequence[LetterResult],
+) -> tuple[str, int]:
+    """Write ``group``'s page from its letters' results; return its path and size."""
+    shown = page_formats(formats)
+    rows = [letter_row(group, result) for result in results]
+    letters = [
+        {**row, "files": {k: v.rsplit("/", 1)[-1] for k, v in row["files"].items()}} for row in rows
+    ]
+    context = {
+        "supporter": person(group, rows),
+        "letters": letters,
+        "formats": shown,
+        "date": date,
+        "version": __version__,
+    }
+    environment = shared_environment(tuple(folders), html=True)
+    page = environment.get_template(SUPPORTER_INDEX).render(context).encode("utf-8")
+    relative = page_path(group)
+    # like the letters, not fsynced: the state records the page's size with its hash, and a
+    # page missing or cut short (a power cut) is written again by the next run
+    atomic_write(inside(out, relative), page, durable=False)
+    return relative, len(page)
+
+
+def recorded(key: str, size: int) -> str:
+    """What the state keeps of a written page: its hash and its size."""
+    return f"{key} {size}"
+
+
+def page_is_current(out: Path, group: Any, key: str, stored: str | None) -> bool:
+    """Whether ``group``'s page on disk is the one ``key`` describes, whole."""
+    if not stored or not stored.startswith(key + " "):
+        return False
+    try:
+        size = (out / page_path(group)).stat().st_size
+    except OSError:
+        return False
+    return stored == recorded(key, size)
