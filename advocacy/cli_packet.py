@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -114,9 +116,11 @@ def packet(
         build_packet,
         plan_packet,
         select_cities,
+        stamp,
         usable_cpus,
     )
 
+    started = time.monotonic()
     data = state.dataset()
     selected = select_cities(data, cities, statuses)
     inputs = letter_inputs(
@@ -144,8 +148,23 @@ def packet(
         envelopes=envelopes,
         labels=labels,
     )
+    options: dict[str, Any] = {"to": to, "template": template}
     if supporters_path is not None:
         only = selected if (cities or statuses) else None
+        options.update(
+            supporters=str(supporters_path),
+            supporters_digest=_digest_or_none(supporters_path),
+            cities=None if only is None else [city.label for city in only],
+        )
+    else:
+        options["cities"] = [city.label for city in selected]
+    fingerprint = stamp.fingerprint(settings, data, **options)
+    settings = replace(settings, fingerprint=fingerprint)
+    if not force:
+        stamped = stamp.up_to_date(out, fingerprint)
+        if stamped is not None and _up_to_date(stamped, out, time.monotonic() - started, quiet):
+            return
+    if supporters_path is not None:
         run_supporters(data, supporters_path, settings, only, to, template, quiet)
         return
     plan = plan_packet(data, selected, settings, to=to, template_name=template)
@@ -180,6 +199,41 @@ def packet(
         click.echo(f"Error: {report.error}", err=True)
     if report.exit_code:
         click.get_current_context().exit(report.exit_code)
+
+
+def _digest_or_none(path: Path) -> str | None:
+    from advocacy.packet.stamp import file_digest
+
+    try:
+        return file_digest(path)
+    except OSError:
+        return None  # reported as the file is read
+
+
+def _up_to_date(stamped: dict[str, Any], out: Path, elapsed: float, quiet: bool) -> bool:
+    """Report a folder the last run left exactly as this run would make it (the stamp);
+    False if the stamp cannot be read, and nothing was said."""
+    from advocacy.packet import PacketReport
+    from advocacy.packet.supporters_files import SupportersSummary
+
+    people = stamped.get("supporters")
+    try:
+        summary = SupportersSummary(**people) if isinstance(people, dict) else None
+        report = PacketReport(out, cities=int(stamped["cities"]), letters=int(stamped["letters"]))
+    except (TypeError, KeyError, ValueError):
+        return False  # a stamp this version cannot read: the usual way
+    if summary is not None:
+        for problem in summary.problems:
+            click.echo(problem, err=True)
+    report.elapsed = elapsed
+    _summarise(report, quiet)
+    if summary is not None:
+        summary.identical = [tuple(pair) for pair in summary.identical]  # type: ignore[misc]
+        summary.reasons = [tuple(pair) for pair in summary.reasons]  # type: ignore[misc]
+        _summarise_supporters(summary, quiet)
+        if summary.errors:
+            click.get_current_context().exit(1)
+    return True
 
 
 def run_supporters(

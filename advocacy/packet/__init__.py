@@ -8,7 +8,10 @@ Incremental: each letter has a content hash covering everything it is made from 
 folders, the official's record, the tie, the quotes, the sender, the date, the formats, the
 style files and the tool's version). The hashes live in ``.advocacy-state.json`` in the output
 folder; a letter whose hash is unchanged and whose files all exist is not rendered again, and
-the combined files are rewritten only when one of their inputs changed.
+the combined files are rewritten only when one of their inputs changed. A run that finishes
+without a failure stamps the folder (``.advocacy-stamp.json``: a hash of every input and the
+size of every file); a rerun with the same inputs, finding every file as stamped, reports the
+folder up to date without planning a letter.
 
 Safe to interrupt: every file is written atomically, and each finished letter is appended to a
 journal (``.advocacy-state.jsonl``) at once, so a run killed at any moment, even with SIGKILL,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from advocacy.formats import FILE_FORMATS
 from advocacy.generate import write_city_index
 from advocacy.jsonfile import dumps_lines
 from advocacy.output import atomic_write, inside, remove_stale_temporaries
+from advocacy.packet import stamp
 from advocacy.packet.mailing import MailingReport, write_mailing
 from advocacy.packet.manifest import letter_title, manifest_csv, manifest_row, tie_dict
 from advocacy.packet.pdf import PACKET_PDF, PacketPdfBuilder, packet_pdf_options, write_packet_pdf
@@ -96,6 +97,7 @@ def build_packet(
     out = settings.out
     report = PacketReport(out, cities=len(plan.cities), letters=plan.letter_count)
     with exclusive_lock(out) as lock_fd:
+        stamp.clear(out)
         remove_stale_temporaries(out)
         state = PacketState.load(out)
         if state.set_aside is not None:
@@ -168,8 +170,22 @@ def build_packet(
                 builder.close()
                 builder.discard()
             state.save()
+        if settings.fingerprint is not None and _finished(report):
+            stamp.write(out, settings.fingerprint, stamp.folder_files(out), _stamp_summary(report))
     report.elapsed = clock() - started
     return report
+
+
+def _finished(report: PacketReport) -> bool:
+    return not (report.pending or report.interrupted or report.error or report.failed)
+
+
+def _stamp_summary(report: PacketReport) -> dict[str, Any]:
+    """What the summary of a run that finds everything up to date says."""
+    summary: dict[str, Any] = {"letters": report.letters, "cities": report.cities}
+    if report.supporters is not None:
+        summary["supporters"] = asdict(report.supporters)
+    return summary
 
 
 def _supporter_units(

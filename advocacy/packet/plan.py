@@ -41,6 +41,9 @@ class PacketSettings:
     #: also write envelopes.pdf (#10) and labels.pdf (an Avery sheet: "5160" or "8160")
     envelopes: bool = False
     labels: str | None = None
+    #: the run's inputs as one hash (advocacy.packet.stamp): a run that finishes stamps the
+    #: folder with it, and the next run with the same fingerprint need not plan anything
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True)

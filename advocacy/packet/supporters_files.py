@@ -50,6 +50,7 @@ class SupportersSummary:
     supporters: int = 0
     duplicates: int = 0
     problems: list[str] = field(default_factory=list)  # path:line: severity: message
+    errors: int = 0  # of the problems, errors (rows left out): the run exits 1
     reasons: list[tuple[str, str]] = field(default_factory=list)  # supporter, reason
     personal: int = 0  # letters carrying a personal note
     identical: list[tuple[str, int]] = field(default_factory=list)  # official, letters alike
@@ -83,6 +84,7 @@ def write_supporter_files(
         supporters=len(supporters.groups),
         duplicates=supporters.load.duplicates,
         problems=[str(p) for p in supporters.load.problems],
+        errors=len(supporters.load.errors),
     )
     report.supporters = summary
     rows: list[dict[str, Any]] = []

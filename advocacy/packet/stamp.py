@@ -1,0 +1,150 @@
+"""The stamp of a finished packet run: a rerun that changes nothing ends here, in a second.
+
+A packet run that wrote every letter without a failure leaves ``.advocacy-stamp.json`` in the
+output folder: the run's *fingerprint* (a hash of every input: the tool's version, the
+templates, style files, sender, date, quotes and formats, the data set, the supporters file's
+bytes and the command's options), every file the run left with its size, and what the summary
+said. The next run computes its fingerprint first, from the raw inputs, before reading the
+supporters or planning a letter; when it is the stamp's and every listed file is there with its
+size, the folder is up to date and the run reports so without planning 25,000 letters.
+
+Anything else (another fingerprint, a file missing or of another size, no stamp) takes the
+usual way, which checks letter by letter; a run removes the stamp before it writes anything,
+so a stamp never describes a folder that a later run changed or left half done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from stat import S_ISREG
+from typing import Any
+
+from advocacy.exceptions import AdvocacyError
+from advocacy.output import TEMPORARY_PREFIX, atomic_write
+from advocacy.packet.state import LOCK_NAME, exclusive_lock
+
+STAMP_NAME = ".advocacy-stamp.json"
+STAMP_FORMAT = 1
+#: a stamp is about 70 bytes a file; 25,000 letters in three formats are ~6 MB
+MAX_STAMP_BYTES = 64 * 1024 * 1024
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes (a supporters or contacts file)."""
+    hasher = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            hasher.update(block)
+    return hasher.hexdigest()
+
+
+def fingerprint(settings: Any, data: Any, **options: Any) -> str:
+    """The hash of a run's inputs: ``settings`` (PacketSettings: templates, style, sender,
+    date, quotes, formats, version), the data set, and the command's ``options`` (which
+    cities, to whom, the supporters file's digest...)."""
+    from advocacy.packet.plan import digest, inputs_digest
+
+    return digest(
+        inputs_digest(settings),
+        [official.to_dict() for official in data.officials],
+        [tie.to_dict() for tie in data.ties],
+        str(settings.out.resolve()),
+        settings.duplex,
+        settings.envelopes,
+        settings.labels,
+        options,
+    )
+
+
+def folder_files(out: Path) -> list[str]:
+    """Every file in ``out`` (relative paths) but this tool's temporaries, lock and stamp."""
+    skip = {STAMP_NAME, LOCK_NAME}
+    found: list[str] = []
+    for root, _, names in os.walk(out):
+        relative = os.path.relpath(root, out)
+        prefix = "" if relative == "." else relative + "/"
+        for name in names:
+            if name in skip or (name.startswith(TEMPORARY_PREFIX) and name.endswith(".tmp")):
+                continue
+            found.append(prefix + name)
+    return found
+
+
+def clear(out: Path) -> None:
+    """Remove the stamp: this run is about to change the folder."""
+    with contextlib.suppress(OSError):
+        (out / STAMP_NAME).unlink(missing_ok=True)
+
+
+def write(out: Path, fingerprint: str, files: Iterable[str], summary: dict[str, Any]) -> None:
+    """Stamp the folder: ``files`` (relative paths) as they are now, and the run's summary.
+
+    A file that is not there now is left out of the list (the next run checks it the usual
+    way, letter by letter, only if the fingerprint changed).
+    """
+    listed: list[tuple[str, int]] = []
+    base = str(out)
+    for relative in sorted(set(files)):
+        try:
+            info = os.stat(os.path.join(base, relative))
+        except OSError:
+            continue
+        if S_ISREG(info.st_mode):
+            listed.append((relative, info.st_size))
+    document = {
+        "format": STAMP_FORMAT,
+        "fingerprint": fingerprint,
+        "summary": summary,
+        "files": listed,
+    }
+    atomic_write(out / STAMP_NAME, json.dumps(document, ensure_ascii=False).encode("utf-8"))
+
+
+def check(out: Path, fingerprint: str) -> dict[str, Any] | None:
+    """The stamped summary if the folder is exactly as the last run with ``fingerprint`` left
+    it (every listed file there, of its size); else None."""
+    path = out / STAMP_NAME
+    try:
+        info = path.stat()
+        if not S_ISREG(info.st_mode) or info.st_size > MAX_STAMP_BYTES:
+            return None
+        document = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != STAMP_FORMAT
+        or document.get("fingerprint") != fingerprint
+        or not isinstance(document.get("summary"), dict)
+        or not isinstance(document.get("files"), list)
+    ):
+        return None
+    base = str(out)
+    try:
+        for relative, size in document["files"]:
+            if not isinstance(relative, str) or relative.startswith("/") or ".." in relative:
+                return None
+            found = os.stat(os.path.join(base, relative))
+            if not S_ISREG(found.st_mode) or found.st_size != size:
+                return None
+    except (OSError, ValueError, TypeError, AdvocacyError):
+        return None
+    summary: dict[str, Any] = document["summary"]
+    return summary
+
+
+def up_to_date(out: Path, fingerprint: str) -> dict[str, Any] | None:
+    """:func:`check` under the folder's lock; None when there is no stamp or the lock is held
+    (the usual way then reports the other run)."""
+    if not (out / STAMP_NAME).is_file():
+        return None
+    try:
+        with exclusive_lock(out):
+            return check(out, fingerprint)
+    except AdvocacyError:
+        return None
