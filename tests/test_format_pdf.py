@@ -11,13 +11,17 @@ from pypdf import PdfReader
 from samples import QUOTE_TEXT, QUOTE_URL, make_letter  # noqa: E402
 
 from advocacy.formats import Style
-from advocacy.formats.pdf import Renderer, SafeURLFetcher
+from advocacy.formats.pdf import Renderer, SafeURLFetcher, parse_page
 from advocacy.letter import Paragraph
 from advocacy.templating import builtin_dir
 
 STYLE = Style(template_folders=(builtin_dir(),))
 INCH = 72.0
 PAGE_HEIGHT = 11 * INCH
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f0d6b60000000049454e44ae426082"
+)
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +141,42 @@ def test_long_letter_continues_on_page_two(renderer: Renderer) -> None:
     assert pages[-1].index("Sincerely,") > pages[-1].index("Springfield alike.")
 
 
+# -- reading the page ----------------------------------------------------------------------
+
+
+def test_built_in_layout_read_as_xml_gives_the_same_pdf(tmp_path: Path) -> None:
+    """The XML parser reads the built-in layout into the tree tinyhtml5 builds: same bytes."""
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(PNG)
+    style = Style(
+        template_folders=(tmp_path, builtin_dir()),
+        letterhead={"logo": "logo.png", "organisation": "Friends & <Allies>", "lines": "a\tb"},
+        fold_marks=True,
+    )
+    long = dataclasses.replace(
+        make_letter(), paragraphs=make_letter().paragraphs + (Paragraph(("More. " * 150,)),)
+    )
+    for letter in (make_letter(), long):
+        fast, slow = Renderer(style), Renderer(style)
+        slow._xml_layout = False
+        assert fast.xml_layout
+        assert fast.render(letter) == slow.render(letter)
+
+
+def test_only_the_built_in_layout_and_well_formed_pages_are_read_as_xml(tmp_path: Path) -> None:
+    (tmp_path / "letter.html.j2").write_text(
+        (builtin_dir() / "letter.html.j2").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    assert not Renderer(Style(template_folders=(tmp_path, builtin_dir()))).xml_layout
+    fetcher = SafeURLFetcher((tmp_path,))
+    xml = parse_page("<html><body><p>a</p>\n</body>\n</html>", None, fetcher)
+    html = parse_page("<html><body><p>a<br></body></html>", None, fetcher)  # not XML
+    tab = parse_page('<html><body><p title="a\tb">a</p></body></html>', None, fetcher)
+    assert xml.etree_element.tail is None and xml.etree_element[0].tail is None
+    assert [e.tag for e in html.etree_element.iter()] == ["html", "head", "body", "p", "br"]
+    assert tab.etree_element.find("body/p").get("title") == "a\tb"  # as HTML reads it
+
+
 # -- fetching --------------------------------------------------------------------------------
 
 
@@ -164,12 +204,8 @@ def test_render_refuses_outside_resources(tmp_path: Path, monkeypatch: pytest.Mo
 
     user = tmp_path / "templates"
     user.mkdir()
-    png = bytes.fromhex(
-        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-        "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f0d6b60000000049454e44ae426082"
-    )
-    (user / "ok.png").write_bytes(png)
-    (tmp_path / "outside.png").write_bytes(png)
+    (user / "ok.png").write_bytes(PNG)
+    (tmp_path / "outside.png").write_bytes(PNG)
     css = (builtin_dir() / "letter.css").read_text(encoding="utf-8")
     (user / "letter.css").write_text(
         '@import url("http://127.0.0.1:9/evil.css");\n'

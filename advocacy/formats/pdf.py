@@ -12,10 +12,13 @@ and WeasyPrint derives the file identifier and font-subset names from the conten
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+import cssselect2
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
@@ -23,8 +26,9 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from advocacy.exceptions import RenderFailed
 from advocacy.formats import Style
-from advocacy.formats.html import find_stylesheet, render_html
+from advocacy.formats.html import LAYOUT, find_stylesheet, layout, render_html
 from advocacy.letter import Letter
+from advocacy.templating import builtin_dir
 
 SUFFIX = ".pdf"
 
@@ -66,6 +70,38 @@ class SafeURLFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
+#: An attribute value holding a tab or a line break: XML would read it as a space.
+_BREAK_IN_ATTRIBUTE = re.compile(r'="[^"]*[\t\n\r]')
+
+
+def parse_page(page: str, base_url: str | None, fetcher: URLFetcher) -> HTML:
+    """The page as WeasyPrint's :class:`HTML`, read with Python's XML parser when it can.
+
+    WeasyPrint reads HTML with tinyhtml5, an HTML5 parser in pure Python: 6 % of a letter's
+    CPU time. The built-in layout writes well-formed XML (void elements closed, data escaped),
+    so its page is read with the C parser of :mod:`xml.etree` instead, into the same tree:
+    the PDF comes out byte for byte the same (tests check it on the embedded letters). A page
+    the XML parser refuses, or that has an attribute XML would read differently (a tab or a
+    line break in it), goes to tinyhtml5 as before.
+    """
+    if not _BREAK_IN_ATTRIBUTE.search(page):
+        try:
+            root = ElementTree.fromstring(page)
+        except ElementTree.ParseError:
+            pass
+        else:
+            # What an HTML parser does with the whitespace around <head> and <body>: text
+            # directly in <html> is dropped, what follows </body> goes into the body.
+            root.text = None
+            for child in root:
+                child.tail = None
+            html = HTML(string="<html></html>", base_url=base_url, url_fetcher=fetcher)
+            wrapper = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
+            html.wrapper_element, html.etree_element = wrapper, wrapper.etree_element
+            return html
+    return HTML(string=page, base_url=base_url, url_fetcher=fetcher)
+
+
 class Renderer:
     """Render letters to PDF bytes; build once per process and reuse."""
 
@@ -80,6 +116,15 @@ class Renderer:
         self.options = {"pdf_variant": "pdf/ua-1", **options}
         self.options.setdefault("cache", {})  # images (a letterhead logo) decoded once
         self._stylesheets: dict[Path, CSS] = {}
+        self._xml_layout: bool | None = None
+
+    @property
+    def xml_layout(self) -> bool:
+        """Whether the layout is the built-in one, known to read the same as XML and HTML."""
+        if self._xml_layout is None:
+            builtin = (builtin_dir() / LAYOUT).resolve()
+            self._xml_layout = Path(layout(self.style).filename or "").resolve() == builtin
+        return self._xml_layout
 
     @property
     def refused(self) -> list[str]:
@@ -105,7 +150,10 @@ class Renderer:
     def layout(self, letter: Letter, *, compact: bool = False) -> Document:
         """Lay the letter out (WeasyPrint's ``Document``: its pages, not yet drawn)."""
         page = render_html(letter, self.style, inline_stylesheet=False, compact=compact)
-        html = HTML(string=page, base_url=self.base_url, url_fetcher=self.fetcher)
+        if self.xml_layout:
+            html = parse_page(page, self.base_url, self.fetcher)
+        else:
+            html = HTML(string=page, base_url=self.base_url, url_fetcher=self.fetcher)
         return html.render(
             stylesheets=self.stylesheets(), font_config=self.font_config, **self.options
         )
