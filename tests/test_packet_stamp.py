@@ -155,7 +155,8 @@ def test_a_stamp_lists_every_file_with_its_size(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x.txt").write_text("hello", encoding="utf-8")
     (tmp_path / ".advocacy-x.txt.1.tmp").write_text("half", encoding="utf-8")
-    stamp.write(tmp_path, "F", stamp.folder_files(tmp_path), {"letters": 1, "cities": 1})
+    files = ["a/x.txt", ".advocacy-x.txt.1.tmp", "a/missing.txt", stamp.STAMP_NAME]
+    stamp.write(tmp_path, "F", files, {"letters": 1, "cities": 1})
     document = json.loads((tmp_path / stamp.STAMP_NAME).read_text(encoding="utf-8"))
     assert document["files"] == [["a/x.txt", 5]]
     assert stamp.check(tmp_path, "F") == {"letters": 1, "cities": 1}

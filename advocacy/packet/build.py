@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -143,10 +145,11 @@ def build_packet(
                     for unit, written, page in render_units(units, settings, lock_fd):
                         for letter, record in zip(unit.letters, written, strict=True):
                             records[letter.key] = record
-                            state.record(letter, record)
+                            state.record(letter, record, flush=False)
                             report.rendered += 1
                             if progress is not None:
                                 progress(letter, record)
+                        state.flush()
                         _page_written(unit, written, page, pages, state, report)
             except KeyboardInterrupt:
                 report.interrupted = True
@@ -171,9 +174,24 @@ def build_packet(
                 builder.discard()
             state.save()
         if settings.fingerprint is not None and _finished(report):
-            stamp.write(out, settings.fingerprint, stamp.folder_files(out), _stamp_summary(report))
+            stamp.write(out, settings.fingerprint, _stamp_files(state), _stamp_summary(report))
     report.elapsed = clock() - started
     return report
+
+
+def _stamp_files(state: PacketState) -> list[str]:
+    """The files the packet wrote: its letters', and those the state lists by folder (each
+    city's index and manifest, each supporter's page, the bundles), and the folder's own."""
+    files = state.files()
+    for key, value in state.combined.items():
+        if key == "bundles":
+            with contextlib.suppress(ValueError, TypeError):
+                files.extend(json.loads(value or "{}"))
+        elif key not in COMBINED_KEYS:  # a city's or a supporter's folder
+            files += [f"{key}/{INDEX_HTML}", f"{key}/{MANIFEST_JSON}"]
+    with contextlib.suppress(OSError), os.scandir(state.out) as entries:
+        files += [entry.name for entry in entries if entry.is_file(follow_symlinks=False)]
+    return files
 
 
 def _finished(report: PacketReport) -> bool:

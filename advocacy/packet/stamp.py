@@ -61,20 +61,6 @@ def fingerprint(settings: Any, data: Any, **options: Any) -> str:
     )
 
 
-def folder_files(out: Path) -> list[str]:
-    """Every file in ``out`` (relative paths) but this tool's temporaries, lock and stamp."""
-    skip = {STAMP_NAME, LOCK_NAME}
-    found: list[str] = []
-    for root, _, names in os.walk(out):
-        relative = os.path.relpath(root, out)
-        prefix = "" if relative == "." else relative + "/"
-        for name in names:
-            if name in skip or (name.startswith(TEMPORARY_PREFIX) and name.endswith(".tmp")):
-                continue
-            found.append(prefix + name)
-    return found
-
-
 def clear(out: Path) -> None:
     """Remove the stamp: this run is about to change the folder."""
     with contextlib.suppress(OSError):
@@ -84,12 +70,17 @@ def clear(out: Path) -> None:
 def write(out: Path, fingerprint: str, files: Iterable[str], summary: dict[str, Any]) -> None:
     """Stamp the folder: ``files`` (relative paths) as they are now, and the run's summary.
 
-    A file that is not there now is left out of the list (the next run checks it the usual
-    way, letter by letter, only if the fingerprint changed).
+    A file that is not there now is left out, and so are the lock, the stamp and temporary
+    files.
     """
     listed: list[tuple[str, int]] = []
     base = str(out)
     for relative in sorted(set(files)):
+        name = relative.rsplit("/", 1)[-1]
+        if name in (STAMP_NAME, LOCK_NAME) or (
+            name.startswith(TEMPORARY_PREFIX) and name.endswith(".tmp")
+        ):
+            continue
         try:
             info = os.stat(os.path.join(base, relative))
         except OSError:

@@ -108,10 +108,12 @@ class PacketState:
                 return None
         return record
 
-    def record(self, letter: PlannedLetter, record: dict[str, Any]) -> None:
+    def record(self, letter: PlannedLetter, record: dict[str, Any], flush: bool = True) -> None:
         """Remember a finished letter now (journal line), and drop files it no longer has.
 
         A failed letter drops nothing: it lists the files of its last good run, still there.
+        ``flush=False`` leaves the line in the buffer until :meth:`flush` (the letters of one
+        supporter, written together): a run killed before then renders them again.
         """
         old = (self.letters.get(letter.key) or {}).get("record") or {}
         if record.get("status") != "ok":
@@ -125,7 +127,20 @@ class PacketState:
             self._journal = self.journal_path.open("a", encoding="utf-8")
         entry = {"key": letter.key, "hash": letter.digest, "record": record}
         self._journal.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self._journal.flush()
+        if flush:
+            self._journal.flush()
+
+    def flush(self) -> None:
+        if self._journal is not None:
+            self._journal.flush()
+
+    def files(self) -> list[str]:
+        """Every file the packet's letters have, as this state records them."""
+        return [
+            relative
+            for entry in self.letters.values()
+            for relative in ((entry.get("record") or {}).get("files") or {}).values()
+        ]
 
     def forget(self, key: str) -> None:
         """Drop a letter that is no longer planned, and the files it made."""

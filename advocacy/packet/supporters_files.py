@@ -120,12 +120,13 @@ def write_supporter_files(
         _write_bundles(out, settings, state, plan, bundles, summary, report)
     else:
         _remove_bundles(state, set())
+    per_official = Counter((row["city_folder"], row["stem"]) for row in rows)
     officials = [
         {
             "city": b.city.label,
             "official": b.official.name,
             "title": letter_title_of(b),
-            "letters": sum(1 for r in rows if (r["city_folder"], r["stem"]) == key),
+            "letters": per_official[key],
             "bundle": b.path if b.letters and "pdf" in settings.formats else None,
         }
         for key, b in sorted(bundles.items(), key=lambda item: (item[1].city.label, item[0][1]))
