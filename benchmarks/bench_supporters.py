@@ -177,6 +177,11 @@ def supporters_run(count: int, workdir: Path, program: Path, jobs: int, memory: 
     database_from_manifest(manifest, database)
     mm_wall, mm_cpu, messages = run_mailmerge(program, (template, database, server), workdir)
     rerun, _, rerun_cpu = run(packet_command(None, out, jobs, path), workdir)
+    # one supporter more: the stamp no longer matches, so the run plans every letter and
+    # renders only the new supporter's
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("Nova Added,1 Added St,San Jose,CA,95113,nova@example.org,,3,\n")
+    added, _, added_cpu = run(packet_command(None, out, jobs, path), workdir)
     ours, theirs = letters / cold, messages / mm_wall
     print(f"\n{count} supporters ({load()}):")
     print(f"  advocacy packet --supporters, cold  {cold:7.2f} s  {letters} letters"
@@ -188,6 +193,10 @@ def supporters_run(count: int, workdir: Path, program: Path, jobs: int, memory: 
     print(
         f"  rerun, nothing changed              {rerun:7.2f} s  "
         f"{rerun / cold * 100:.1f}% of cold (target <= 5%), CPU {rerun_cpu:.2f} s"
+    )
+    print(
+        f"  rerun, one supporter added          {added:7.2f} s  "
+        f"{added / cold * 100:.1f}% of cold, CPU {added_cpu:.2f} s"
     )
     if sampler is not None:
         print(f"  peak memory (sampled in the cold run): {sampler.peak_pss / 1024:.0f} MB PSS, "
