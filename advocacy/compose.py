@@ -44,7 +44,13 @@ from advocacy.letter import (
 )
 from advocacy.models import Official, Quote, Sender
 from advocacy.residency import district_label, is_constituent, is_resident, place_of
-from advocacy.templating import Marked, TemplateInfo, clean_value, template_error
+from advocacy.templating import (
+    Marked,
+    TemplateInfo,
+    clean_value,
+    template_error,
+    template_helper,
+)
 from advocacy.terms import ENDING_WITHIN_DAYS
 from advocacy.text import long_date as format_date
 from advocacy.text import name_key, us_date
@@ -173,41 +179,57 @@ def _quote_text(quote: Quote) -> str:
     return clean_value(quote.text)
 
 
-def _helpers() -> dict[str, Any]:
-    def quote(q: Quote | None) -> Marked:
-        if q is None:
-            return Marked("")
-        return Marked(f"“{_quote_text(q)}”{NOTE_OPEN}{q.id}{NOTE_CLOSE}")
+@template_helper
+def quote(q: Quote | None) -> Marked:
+    """An inline quotation with its note."""
+    if q is None:
+        return Marked("")
+    return Marked(f"“{_quote_text(q)}”{NOTE_OPEN}{q.id}{NOTE_CLOSE}")
 
-    def blockquote(q: Quote | None) -> Marked:
-        if q is None:
-            return Marked("")
-        # Blank lines around it: a block quotation is always a paragraph of its own.
-        return Marked(f"\n\n{BLOCKQUOTE}{_quote_text(q)}{NOTE_OPEN}{q.id}{NOTE_CLOSE}\n\n")
 
-    def cite(q: Quote | None) -> Marked:
-        return Marked("" if q is None else f"{NOTE_OPEN}{q.id}{NOTE_CLOSE}")
+@template_helper
+def blockquote(q: Quote | None) -> Marked:
+    """A quotation as a paragraph of its own."""
+    if q is None:
+        return Marked("")
+    # Blank lines around it: a block quotation is always a paragraph of its own.
+    return Marked(f"\n\n{BLOCKQUOTE}{_quote_text(q)}{NOTE_OPEN}{q.id}{NOTE_CLOSE}\n\n")
 
-    def long_date(value: Any) -> str:
-        """Format "2022-03-08" as "March 8, 2022" ("2022-03" as "March 2022")."""
-        return format_date(clean_value(value))
 
-    def literal(value: Any) -> Marked:
-        """A paragraph of its own, printed exactly as written (a supporter's note)."""
-        text = clean_value(value).strip()
-        return Marked(f"\n\n{LITERAL}{text}\n\n" if text else "")
+@template_helper
+def cite(q: Quote | None) -> Marked:
+    """Just the note of a quotation."""
+    return Marked("" if q is None else f"{NOTE_OPEN}{q.id}{NOTE_CLOSE}")
 
-    def section(name: str) -> Marked:
-        return Marked(f"\n\n{SECTION_OPEN}{name}{SECTION_CLOSE}\n\n")
 
-    return {
-        "quote": quote,
-        "blockquote": blockquote,
-        "cite": cite,
-        "section": section,
-        "literal": literal,
-        "long_date": long_date,
-    }
+@template_helper
+def long_date(value: Any) -> str:
+    """Format "2022-03-08" as "March 8, 2022" ("2022-03" as "March 2022")."""
+    return format_date(clean_value(value))
+
+
+@template_helper
+def literal(value: Any) -> Marked:
+    """A paragraph of its own, printed exactly as written (a supporter's note)."""
+    text = clean_value(value).strip()
+    return Marked(f"\n\n{LITERAL}{text}\n\n" if text else "")
+
+
+@template_helper
+def section(name: str) -> Marked:
+    """The marker that starts a section of the letter (``_letter.j2``)."""
+    return Marked(f"\n\n{SECTION_OPEN}{name}{SECTION_CLOSE}\n\n")
+
+
+#: The helpers every template sees: module-level functions, shared by every letter.
+HELPERS: dict[str, Any] = {
+    "quote": quote,
+    "blockquote": blockquote,
+    "cite": cite,
+    "section": section,
+    "literal": literal,
+    "long_date": long_date,
+}
 
 
 def build_context(
@@ -222,7 +244,7 @@ def build_context(
     """Return the variables a letter template sees."""
     context: dict[str, Any] = dict(extras or {})
     context["personal"] = personal
-    context.update(_helpers())
+    context.update(HELPERS)
     recipient = official
 
     def address_block() -> str:
@@ -318,6 +340,14 @@ def _parts(text: str, numbering: dict[str, int]) -> tuple[Part, ...]:
     return tuple(parts)
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+#: Blocks already parsed: a block without notes -> its paragraph; a block with notes and the
+#: note numbers given so far -> its paragraph and the numbers after it. Letters to one
+#: official share most paragraphs; emptied when full (a supporter's own paragraphs differ).
+_PARSED: dict[Any, tuple[Paragraph, tuple[tuple[str, int], ...]]] = {}
+MAX_PARSED = 4096
+
+
 def parse_paragraphs(text: str, numbering: dict[str, int]) -> tuple[Paragraph, ...]:
     """Parse blank-line separated text into paragraphs, numbering notes as they appear.
 
@@ -326,27 +356,43 @@ def parse_paragraphs(text: str, numbering: dict[str, int]) -> tuple[Paragraph, .
     a quotation.
     """
     paragraphs = []
-    for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n")):
-        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
-        if not lines:
-            continue
-        if lines[0].startswith(LITERAL):
-            joined = " ".join(" ".join(lines).replace(LITERAL, "").split())
-            paragraphs.append(Paragraph(_parts(joined, numbering), "body"))
-        elif all(line.startswith("- ") for line in lines):
-            items = tuple(_parts(_one_line(line[2:]), numbering) for line in lines)
-            paragraphs.append(Paragraph((), "list", items))
-        elif lines[0].startswith("## "):
-            paragraphs.append(
-                Paragraph(_parts(_one_line(" ".join(lines)[3:]), numbering), "heading")
-            )
-        elif lines[0].startswith(BLOCKQUOTE):
-            joined = _one_line(" ".join(lines).replace(BLOCKQUOTE, ""))
-            paragraphs.append(Paragraph(_parts(joined, numbering), "quote"))
+    for block in _BLANK_LINE.split(text.replace("\r\n", "\n")):
+        key: Any = block
+        if NOTE_OPEN in block:
+            key = (block, tuple(numbering.items()))
+        found = _PARSED.get(key)
+        if found is not None:
+            paragraph, numbers = found
+            if numbers:
+                numbering.update(numbers)
         else:
-            joined = _one_line(" ".join(lines).replace(BLOCKQUOTE, ""))
-            paragraphs.append(Paragraph(_parts(joined, numbering), "body"))
+            paragraph = _parse_block(block, numbering)
+            if len(_PARSED) >= MAX_PARSED:
+                _PARSED.clear()
+            _PARSED[key] = (paragraph, tuple(numbering.items()) if key is not block else ())
+        if paragraph is not _EMPTY:
+            paragraphs.append(paragraph)
     return tuple(paragraphs)
+
+
+_EMPTY = Paragraph(())  # a block of blank lines: no paragraph
+
+
+def _parse_block(block: str, numbering: dict[str, int]) -> Paragraph:
+    lines = [line for line in map(str.strip, block.splitlines()) if line]
+    if not lines:
+        return _EMPTY
+    first = lines[0]
+    if first.startswith(LITERAL):
+        joined = " ".join(" ".join(lines).replace(LITERAL, "").split())
+        return Paragraph(_parts(joined, numbering), "body")
+    if all(line.startswith("- ") for line in lines):
+        items = tuple(_parts(_one_line(line[2:]), numbering) for line in lines)
+        return Paragraph((), "list", items)
+    if first.startswith("## "):
+        return Paragraph(_parts(_one_line(" ".join(lines)[3:]), numbering), "heading")
+    joined = _one_line(" ".join(lines).replace(BLOCKQUOTE, ""))
+    return Paragraph(_parts(joined, numbering), "quote" if first.startswith(BLOCKQUOTE) else "body")
 
 
 def _notes(numbering: dict[str, int], quotes: Sequence[Quote], template: str) -> tuple[Note, ...]:

@@ -218,7 +218,8 @@ class LetterFactory:
         self.quotes = tuple(quotes)
         self.extras = dict(extras or {})
         self.style = style or Style(tuple(folders))
-        self.environment = make_environment(folders)
+        # one run's letters: each template is read once (not checked again for every letter)
+        self.environment = make_environment(folders, reload=False)
         #: fsync every file; the packet does without and checks sizes instead (see output.py)
         self.durable = durable
         self._renderers: dict[str, Any] = {}

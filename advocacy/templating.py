@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,6 +58,8 @@ def clean_value(value: Any) -> str:
     """Turn a data value into text that cannot carry markers or break a paragraph."""
     if value is None:
         return ""
+    if type(value) is str and value.isascii() and value.isprintable():
+        return value  # no marker (they are not ASCII) and no line break (not printable)
     text = _MARKS.sub("", str(value))
     return _NEWLINES.sub(" ", text)
 
@@ -132,6 +135,26 @@ class _Loader(jinja2.BaseLoader):
         return sorted(set(self.user.list_templates()))
 
 
+#: ``id()`` of the module-level helper functions templates call (``quote()``, ``section()``):
+#: the sandbox would let every call to them through; it skips its checks for these only.
+_HELPERS: set[int] = set()
+_HELPER_FUNCTIONS: list[Callable[..., Any]] = []  # keeps them alive, so no id is reused
+
+
+def template_helper(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a module-level function of ours as a helper templates call (see ``_Sandbox.call``).
+
+    Only for functions that live as long as the process, take no context, are not marked
+    unsafe and never raise StopIteration: the sandbox's own checks would pass them anyway.
+    """
+    _HELPER_FUNCTIONS.append(function)
+    _HELPERS.add(id(function))
+    return function
+
+
+_METHODS = (types.MethodType, types.BuiltinMethodType)
+
+
 class _Sandbox(BoundedSandbox):
     """Jinja's sandbox, remembering its verdict on an attribute per (type, attribute name).
 
@@ -156,16 +179,45 @@ class _Sandbox(BoundedSandbox):
                 self._verdicts[key] = verdict
         return verdict
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``SandboxedEnvironment.getattr``, shorter for a (type, name) already found safe:
+        the value is looked up, and a method still goes through ``wrap_str_format`` (the
+        sandboxed ``str.format``)."""
+        if self._verdicts.get((type(obj), attribute)):
+            try:
+                value = getattr(obj, attribute)
+            except AttributeError:
+                return super().getattr(obj, attribute)  # then obj[attribute], or undefined
+            if isinstance(value, _METHODS):
+                wrapped = self.wrap_str_format(value)
+                return value if wrapped is None else wrapped
+            return value
+        return super().getattr(obj, attribute)
 
-def make_environment(folders: Iterable[Path], *, html: bool = False) -> jinja2.Environment:
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        """Our own helpers (``template_helper``) are called as ``Context.call`` would call
+        them; everything else goes through the sandbox's and the budget's checks."""
+        if id(__obj) in _HELPERS:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+def make_environment(
+    folders: Iterable[Path], *, html: bool = False, reload: bool = True
+) -> jinja2.Environment:
     """Build a sandboxed, strict Jinja environment over ``folders``.
 
     ``html=True`` autoescapes everything (the layout given to WeasyPrint); otherwise templates
     render plain text and every inserted data value is stripped of marker characters and
     line breaks, and the template's own text gets curly quotes and en dashes
     (:class:`~advocacy.typography.TypographyExtension`; values print as written).
+    ``reload=False`` reads each template once: by default every use of a template checks
+    its file's time (a ``stat`` for it and each template it extends, every letter).
     """
     environment = _Sandbox(
+        auto_reload=reload,
         loader=_Loader(list(folders)),
         undefined=jinja2.StrictUndefined,
         autoescape=html,

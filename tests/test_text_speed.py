@@ -66,3 +66,100 @@ def test_percent_encoding_is_urllib_quote(text):
     crlf = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
     assert encode_value(text) == quote(crlf, safe="", encoding="utf-8")
     assert encode_address(text) == quote(text, safe="@!$'*+;:", encoding="utf-8")
+
+
+def _encoded_words_one_character_at_a_time(text: str, size: int) -> list[str]:
+    """encoded_words() as first written: every word built from per-character pieces."""
+    from advocacy.formats.eml import _Q_TABLE, _words
+
+    pieces = ["".join(_Q_TABLE[code] for code in c.encode("utf-8")) for c in text]
+    encoded = text.encode("utf-8")
+    if sum(map(len, pieces)) <= (len(encoded) + 2) // 3 * 4:
+        return _words("q", pieces, size)
+    return _words("b", [c.encode("utf-8") for c in text], size)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=120)
+    | st.text(st.sampled_from("ab =?_Zoë Олена 王"), max_size=120),
+    size=st.sampled_from([75, 66, 20]),
+)
+def test_encoded_words_at_once_are_the_per_character_words(text, size):
+    from advocacy.formats.eml import encoded_words
+
+    assert encoded_words(text, size) == _encoded_words_one_character_at_a_time(text, size)
+
+
+def _parse_paragraphs_as_first_written(text: str, numbering: dict[str, int]):
+    """compose.parse_paragraphs() before the block cache, as the reference."""
+    import re
+
+    from advocacy.compose import BLOCKQUOTE, LITERAL, _one_line, _parts
+    from advocacy.letter import Paragraph
+
+    paragraphs = []
+    for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n")):
+        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        if not lines:
+            continue
+        if lines[0].startswith(LITERAL):
+            joined = " ".join(" ".join(lines).replace(LITERAL, "").split())
+            paragraphs.append(Paragraph(_parts(joined, numbering), "body"))
+        elif all(line.startswith("- ") for line in lines):
+            items = tuple(_parts(_one_line(line[2:]), numbering) for line in lines)
+            paragraphs.append(Paragraph((), "list", items))
+        elif lines[0].startswith("## "):
+            paragraphs.append(
+                Paragraph(_parts(_one_line(" ".join(lines)[3:]), numbering), "heading")
+            )
+        elif lines[0].startswith(BLOCKQUOTE):
+            joined = _one_line(" ".join(lines).replace(BLOCKQUOTE, ""))
+            paragraphs.append(Paragraph(_parts(joined, numbering), "quote"))
+        else:
+            joined = _one_line(" ".join(lines).replace(BLOCKQUOTE, ""))
+            paragraphs.append(Paragraph(_parts(joined, numbering), "body"))
+    return tuple(paragraphs)
+
+
+_PIECES = st.sampled_from(
+    [
+        "a", "Zoë", " ", "  ", "\t", "\n", "\n\n", "\n \t\n", "\r\n", "\r", "\x1c", "\x1f",
+        "\u2028", "\x85", "\x0b", "- ", "## ", "\ue002", "\ue003", "\ue000q1\ue001",
+        "\ue000q2\ue001", "\ue000q3\ue001", "\ue000", "\ue001", "word.",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    texts=st.lists(st.lists(_PIECES, max_size=30).map("".join), min_size=1, max_size=4),
+    known=st.dictionaries(st.sampled_from(["q1", "q2", "q9"]), st.integers(1, 3), max_size=2),
+)
+def test_parse_paragraphs_with_its_cache_is_the_first_parser(texts, known):
+    from advocacy.compose import parse_paragraphs
+
+    for _ in range(2):  # parsed, then from the cache
+        ours, theirs = dict(known), dict(known)
+        for text in texts:  # several sections sharing one numbering, as body and appendix do
+            assert parse_paragraphs(text, ours) == _parse_paragraphs_as_first_written(text, theirs)
+            assert list(ours.items()) == list(theirs.items())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(
+        st.text(st.sampled_from(["a", " ", "\n", "\r", "é", "王", "&", "%", "\u2028"]))
+        | st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
+        max_size=6,
+    )
+)
+def test_a_mailto_body_encoded_a_part_at_a_time_is_the_whole_encoded(parts):
+    from urllib.parse import quote
+
+    from advocacy.formats.mailto import _encoded_body
+
+    whole = "\n\n".join(parts) + "\n"
+    crlf = whole.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+    for _ in range(2):  # encoded, then from the cache
+        assert _encoded_body(parts) == quote(crlf, safe="", encoding="utf-8")

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from advocacy.formats import Style
-from advocacy.formats.text import email_text
+from advocacy.formats.text import email_parts
 from advocacy.letter import Letter, Note, Paragraph
 
 SUFFIX = ""
 MAX_LENGTH = 1800
 CUT_NOTICE = "[This message was shortened to fit an email link.]"
+_CUT = Paragraph((CUT_NOTICE,))
 
 
 def _percent_table(safe: str) -> dict[int, str]:
@@ -39,12 +41,14 @@ def _percent(text: str, table: dict[int, str]) -> str:
     return text.encode("utf-8").decode("latin-1").translate(table)
 
 
+@lru_cache(maxsize=1024)
 def encode_value(text: str) -> str:
     """Percent-encode a header value or body as RFC 6068 asks, with CRLF line breaks."""
     crlf = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
     return _percent(crlf, _VALUE)
 
 
+@lru_cache(maxsize=1024)
 def encode_address(address: str) -> str:
     """Percent-encode an addr-spec for the ``to`` part; ``@`` stays readable."""
     return _percent(address, _ADDRESS)
@@ -52,6 +56,20 @@ def encode_address(address: str) -> str:
 
 def build_uri(to: str, subject: str, body: str) -> str:
     return f"mailto:{encode_address(to)}?subject={encode_value(subject)}&body={encode_value(body)}"
+
+
+_BLANK_LINE = encode_value("\n\n")
+_LINE_END = encode_value("\n")
+
+
+def _encoded_body(parts: list[str]) -> str:
+    """``encode_value("\\n\\n".join(parts) + "\\n")``, a part at a time: the encoding goes
+    character by character, so the parts' encodings joined are the whole's; each part's is
+    kept (paragraphs and sources are the same in many letters). A part with a CR goes the
+    long way: CR LF pairs are found across the whole text."""
+    if any("\r" in part for part in parts):
+        return encode_value.__wrapped__("\n\n".join(parts) + "\n")
+    return _BLANK_LINE.join(map(encode_value, parts)) + _LINE_END
 
 
 @dataclass(frozen=True)
@@ -85,21 +103,22 @@ def mailto_link(letter: Letter, max_length: int = MAX_LENGTH) -> MailtoLink | No
         return None
     paragraphs = list(letter.short_paragraphs)
     subject = fit_subject(to, letter.subject, max_length // 2)
-    uri = build_uri(to, subject, email_text(letter, paragraphs, letter.short_notes))
+    start = f"mailto:{encode_address(to)}?subject={encode_value(subject)}&body="
+    uri = start + _encoded_body(email_parts(letter, paragraphs, letter.short_notes))
     if len(uri) <= max_length:
         return MailtoLink(uri, subject != letter.subject)
     while paragraphs:
         paragraphs.pop()
-        notice = Paragraph((CUT_NOTICE,))
-        kept = [*paragraphs, notice]
-        body = email_text(letter, kept, _used_notes(paragraphs, letter.short_notes))
-        uri = build_uri(to, subject, body)
+        kept = [*paragraphs, _CUT]
+        body = email_parts(letter, kept, _used_notes(paragraphs, letter.short_notes))
+        uri = start + _encoded_body(body)
         if len(uri) <= max_length:
             return MailtoLink(uri, True)
     # Even the salutation and signature do not fit: keep the subject only.
     return MailtoLink(f"mailto:{encode_address(to)}?subject={encode_value(subject)}", True)
 
 
+@lru_cache(maxsize=256)
 def fit_subject(to: str, subject: str, limit: int) -> str:
     """``subject``, shortened at a word with "…" if the link to ``to`` with it alone would
     pass ``limit`` characters: a long subject must leave room for the body, and can never

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 from advocacy.formats import Style
 from advocacy.letter import Letter, Note, Paragraph, Part, parts_text
@@ -83,14 +84,44 @@ def quoted(parts: tuple[Part, ...], marker: str = "[{n}]") -> str:
     return f"“{parts_text(tuple(body), marker)}”{parts_text(tuple(trailing), marker)}"
 
 
+#: Paragraphs (and source lists) already laid out, by value and width: letters to one official
+#: share most of their paragraphs. Emptied when full (a supporter's own paragraphs differ).
+_LAID_OUT: dict[tuple[object, int | None], Any] = {}
+MAX_LAID_OUT = 4096
+
+
+def _remember(key: tuple[object, int | None], value: Any) -> Any:
+    if len(_LAID_OUT) >= MAX_LAID_OUT:
+        _LAID_OUT.clear()
+    _LAID_OUT[key] = value
+    return value
+
+
+def block(paragraph: Paragraph, width: int | None) -> str:
+    """One paragraph laid out (see :func:`paragraph_lines`), its lines joined."""
+    key = (paragraph, width)
+    found = _LAID_OUT.get(key)
+    if found is None:
+        found = _remember(key, "\n".join(paragraph_lines(paragraph, width)))
+    return found  # type: ignore[no-any-return]
+
+
 def blocks(paragraphs: Sequence[Paragraph], width: int | None) -> list[str]:
-    return ["\n".join(paragraph_lines(p, width)) for p in paragraphs]
+    return [block(p, width) for p in paragraphs]
 
 
 def sources(notes: Sequence[Note], width: int | None) -> list[str]:
     """The numbered "Sources" list."""
     if not notes:
         return []
+    key = (tuple(notes), width)
+    found = _LAID_OUT.get(key)
+    if found is None:
+        found = _remember(key, _sources(notes, width))
+    return list(found)
+
+
+def _sources(notes: Sequence[Note], width: int | None) -> tuple[str, ...]:
     lines = ["Sources"]
     for note in notes:
         entry = f"[{note.number}] {note.text}"
@@ -98,7 +129,7 @@ def sources(notes: Sequence[Note], width: int | None) -> list[str]:
             lines.append(entry)
         else:
             lines.extend(fill_lines(entry, width, "", "    "))
-    return ["\n".join(lines)]
+    return ("\n".join(lines),)
 
 
 def letter_text(letter: Letter) -> str:
@@ -132,17 +163,25 @@ def email_text(
     notes: Sequence[Note] | None = None,
 ) -> str:
     """An email body: salutation, paragraphs (one line each), signature, sources."""
+    return "\n\n".join(email_parts(letter, paragraphs, notes)) + "\n"
+
+
+def email_parts(
+    letter: Letter,
+    paragraphs: Sequence[Paragraph] | None = None,
+    notes: Sequence[Note] | None = None,
+) -> list[str]:
+    """The blocks of :func:`email_text`, before they are joined by blank lines."""
     chosen = letter.paragraphs if paragraphs is None else paragraphs
     cited = letter.notes if notes is None else notes
     appendix = letter.appendix if paragraphs is None else ()
-    parts = [
+    return [
         letter.salutation,
         *blocks(chosen, None),
         signature_block(letter),
         *blocks(appendix, None),
         *sources(cited, None),
     ]
-    return "\n\n".join(parts) + "\n"
 
 
 class Renderer:
