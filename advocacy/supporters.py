@@ -250,6 +250,7 @@ def assign(data: DataSet, supporters: Iterable[Supporter]) -> list[Assignment]:
     assignments = []
     cities = {(name_key(c.name), c.state): c for c in data.cities()}  # once, not per supporter
     officials: dict[str, list[Official]] = {}
+    districted_of: dict[str, tuple[list[Official], set[int]]] = {}
     for supporter in supporters:
         city = city_of(cities, supporter)
         place = f"{supporter.city}, {supporter.state}"
@@ -266,8 +267,11 @@ def assign(data: DataSet, supporters: Iterable[Supporter]) -> list[Assignment]:
             continue
         chosen = representatives(on_record, supporter.district)
         reasons = []
-        districted = [o for o in on_record if o.role == "council_member" and not is_at_large(o)]
-        mine = [o for o in chosen if o in districted]
+        if city.slug not in districted_of:  # once a city; compared by identity, not by value
+            members = [o for o in on_record if o.role == "council_member" and not is_at_large(o)]
+            districted_of[city.slug] = (members, {id(o) for o in members})
+        districted, districted_ids = districted_of[city.slug]
+        mine = [o for o in chosen if id(o) in districted_ids]
         if districted and not supporter.district:
             reasons.append(
                 f"no district given: {city.label} elects its council by district; add the "
