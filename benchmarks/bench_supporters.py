@@ -204,6 +204,86 @@ def supporters_run(count: int, workdir: Path, program: Path, jobs: int, memory: 
               f"{sampler.peak_single / 1024:.0f} MB")  # fmt: skip
 
 
+def naive_supporters(path: Path, out: Path) -> int:
+    """The naive loop on supporters' letters: for each planned letter, one process composes it
+    and writes one ``HTML(string).write_pdf()`` and one python-docx ``Document()``."""
+    import datetime as dt
+
+    import docx
+    import weasyprint
+
+    from advocacy.compose import compose_letter
+    from advocacy.config import Config, load_sender
+    from advocacy.dataset import load_dataset
+    from advocacy.formats import Style
+    from advocacy.formats.html import render_html
+    from advocacy.formats.text import paragraph_lines
+    from advocacy.packet.plan import PacketSettings
+    from advocacy.packet.supporters_plan import plan_supporters
+    from advocacy.supporters import load_supporters
+    from advocacy.templating import make_environment, search_path
+
+    folders = tuple(search_path())
+    data = load_dataset()
+    style = Style(folders)
+    sender = load_sender(out.parent / "sender.toml", Config())
+    assert sender is not None
+    date = dt.date.fromisoformat(DATE)
+    settings = PacketSettings(out=out, folders=folders, formats=("pdf", "docx"), sender=sender,
+                              date=date, quotes=tuple(data.quotes), style=style)  # fmt: skip
+    plan = plan_supporters(data, load_supporters([path]), settings)
+    environment = make_environment(list(folders))
+    extras = {"meeting_date": None, "agenda_item": None, "petition": None}
+    count = 0
+    for planned in plan.letters:
+        job = planned.job
+        letter = compose_letter(environment, job.template, job.official, job.city, job.sender,
+                                date, data.quotes, extras, personal=job.personal)  # fmt: skip
+        folder = out / job.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        html = render_html(letter, style)  # stylesheet inlined: a self-contained page
+        weasyprint.HTML(string=html, base_url=str(folders[-1])).write_pdf(
+            folder / f"{job.stem}.pdf"
+        )
+        document = docx.Document()
+        document.add_paragraph(letter.salutation)
+        for paragraph in letter.paragraphs:
+            document.add_paragraph("\n".join(paragraph_lines(paragraph, None)))
+        document.save(str(folder / f"{job.stem}.docx"))
+        count += 1
+    return count
+
+
+def all_formats_run(count: int, workdir: Path, jobs: int) -> None:
+    """``packet --supporters`` in every format against the naive loop on the same letters."""
+    import supporters as synthetic
+
+    path = workdir / f"supporters-all-{count}.csv"
+    synthetic.write(path, synthetic.make_rows(count, 7, 0.3, 0.0))
+    naive_out = workdir / "naive-supporters"
+    here = str(Path(__file__).parent)
+    code = (
+        f"import sys; sys.path.insert(0, {here!r}); import bench_supporters as b; "
+        f"from pathlib import Path; print(b.naive_supporters(Path({str(path)!r}), "
+        f"Path({str(naive_out)!r})))"
+    )
+    naive, _, naive_cpu = run([sys.executable, "-c", code], workdir)
+    out = workdir / "supporters-all-out"
+    command = [
+        sys.executable, "-m", "advocacy", "packet", "--supporters", str(path), "--date", DATE,
+        "--out", str(out), "--jobs", str(jobs), "--quiet",
+    ]  # fmt: skip
+    cold, _, cold_cpu = run(command, workdir)
+    letters = sum(1 for _ in out.glob("supporters/*/*.pdf"))
+    naive_letters = sum(1 for _ in naive_out.glob("supporters/*/*.pdf"))
+    print(f"\nall formats, {count} supporters ({load()}):")
+    print(f"  naive loop (PDF + DOCX a letter, one process)  {naive:7.2f} s  {naive_letters} "
+          f"letters  CPU {naive_cpu:.1f} s")  # fmt: skip
+    print(f"  advocacy packet --supporters (pdf, docx, eml, txt, mailto, bundles, pages) "
+          f"{cold:7.2f} s  {letters} letters  CPU {cold_cpu:.1f} s")  # fmt: skip
+    print(f"  ratio: {naive / cold:.2f}x faster than the naive loop (target >= 2.5)")
+
+
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
@@ -217,6 +297,11 @@ def main() -> None:
         "--supporters", type=int, default=0,
         help="also `packet --supporters` on this many synthetic supporters (10000: ~25,000 "
         "letters); its memory is sampled in its cold run",
+    )  # fmt: skip
+    parser.add_argument(
+        "--all-formats", type=int, default=0,
+        help="also every format for this many supporters against the naive loop (400: ~930 "
+        "letters, about 2 minutes)",
     )  # fmt: skip
     parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument(
@@ -257,6 +342,8 @@ def main() -> None:
             shutil.rmtree(out, ignore_errors=True)
         if args.supporters:
             supporters_run(args.supporters, workdir, program, args.jobs, memory=True)
+        if args.all_formats:
+            all_formats_run(args.all_formats, workdir, args.jobs)
         if args.memory_letters:
             contacts = workdir / "contacts-memory.csv"
             write_contacts(contacts, args.memory_letters, seed=5000)

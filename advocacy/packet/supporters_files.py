@@ -158,28 +158,42 @@ def _render(settings: PacketSettings, name: str, context: dict[str, Any]) -> byt
     return environment.get_template(name).render(context).encode("utf-8")
 
 
-def _cover_pdf(bundle: _Bundle, settings: PacketSettings) -> bytes:
-    """The bundle's cover page: who it is for, how many residents wrote, and their names."""
-    from weasyprint import HTML
+COVER_CSS = (
+    "@page { size: Letter; margin: 1in; } body { font-family: 'DejaVu Serif', serif; }"
+    "h1 { font-size: 20pt; } li { margin: .15em 0; } ol { columns: 2; }"
+)
 
-    official = bundle.official
-    count = len(bundle.letters)
-    writers = "".join(f"<li>{html.escape(name)}</li>" for name, _, _ in bundle.letters)
-    page = (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><style>"
-        "@page { size: Letter; margin: 1in; } body { font-family: 'DejaVu Serif', serif; }"
-        "h1 { font-size: 20pt; } li { margin: .15em 0; } ol { columns: 2; }"
-        "</style></head><body>"
-        f"<h1>{html.escape(official.name)}</h1>"
-        f"<p>{html.escape(letter_title_of(bundle))}, {html.escape(bundle.city.label)}</p>"
-        f"<p><strong>{count} resident{'s' if count != 1 else ''} of "
-        f"{html.escape(bundle.city.name)} wrote to you</strong> about "
-        f"{html.escape(bundle.city.name)}'s sister-city tie with "
-        f"{html.escape(bundle.city.tie.russian_city)}. Their letters follow, dated "
-        f"{settings.date.isoformat()}.</p><ol>{writers}</ol></body></html>"
-    )
-    pdf: bytes = HTML(string=page).write_pdf()
-    return pdf
+
+class _Covers:
+    """Cover pages of the bundles: one font configuration and stylesheet for all of them
+    (a new one per cover cost ~0.3 s, mostly finding the fonts again)."""
+
+    def __init__(self) -> None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.fonts = FontConfiguration()
+        self.css = CSS(string=COVER_CSS, font_config=self.fonts)
+
+    def pdf(self, bundle: _Bundle, settings: PacketSettings) -> bytes:
+        """The bundle's cover page: who it is for, how many residents wrote, and their names."""
+        from weasyprint import HTML
+
+        official = bundle.official
+        count = len(bundle.letters)
+        writers = "".join(f"<li>{html.escape(name)}</li>" for name, _, _ in bundle.letters)
+        page = (
+            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'></head><body>"
+            f"<h1>{html.escape(official.name)}</h1>"
+            f"<p>{html.escape(letter_title_of(bundle))}, {html.escape(bundle.city.label)}</p>"
+            f"<p><strong>{count} resident{'s' if count != 1 else ''} of "
+            f"{html.escape(bundle.city.name)} wrote to you</strong> about "
+            f"{html.escape(bundle.city.name)}'s sister-city tie with "
+            f"{html.escape(bundle.city.tie.russian_city)}. Their letters follow, dated "
+            f"{settings.date.isoformat()}.</p><ol>{writers}</ol></body></html>"
+        )
+        pdf: bytes = HTML(string=page).write_pdf(stylesheets=[self.css], font_config=self.fonts)
+        return pdf
 
 
 def _write_bundles(
@@ -195,6 +209,7 @@ def _write_bundles(
 
     known = _recorded_bundles(state)
     now: dict[str, str] = {}
+    covers: _Covers | None = None
     for bundle in bundles.values():
         if not bundle.letters:
             continue
@@ -207,7 +222,8 @@ def _write_bundles(
             with atomic_stream(inside(out, bundle.path), durable=False) as stream:
                 writer = PdfConcatenator(stream)
                 writer.start_section()
-                cover = writer.add(_cover_pdf(bundle, settings))
+                covers = covers or _Covers()
+                cover = writer.add(covers.pdf(bundle, settings))
                 top = writer.bookmark(f"{len(bundle.letters)} residents wrote", cover[0])
                 for name, relative, _ in bundle.letters:
                     pages = writer.add(inside(out, relative))
