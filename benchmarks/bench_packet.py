@@ -385,14 +385,15 @@ def design(workdir: Path, letters: int = 24) -> None:
 # -- the cost of a letter in CPU time (issue 11) ---------------------------------------------------
 
 
-def letter_cost(workdir: Path, letters: int, jobs: int) -> None:
+def letter_cost(workdir: Path, letters: int, jobs: int, packets: bool = True) -> None:
     """CPU time a letter costs: ours against the naive loop, side by side in one run.
 
-    In one process (``time.process_time``, after one warm-up letter each): the naive loop
-    (``HTML(string=page).write_pdf()`` on the page with its stylesheet inlined, plus a
-    python-docx ``Document()`` for the all-format figure) and the packet's renderers (PDF
-    only; all formats: pdf, docx, eml, txt, mailto). Then cold packets, PDF only and all
-    formats, whose CPU time (parent and workers) is divided by the letters written.
+    In one process (``time.process_time``, after one warm-up letter each), taking turns
+    letter by letter: the naive loop (``HTML(string=page).write_pdf()`` on the page with its
+    stylesheet inlined, plus a python-docx ``Document()`` for the all-format figure) and the
+    packet's renderers (PDF only; all formats: pdf, docx, eml, txt, mailto). Then (unless
+    ``packets`` is false) cold packets, PDF only and all formats, whose CPU time (parent and
+    workers) is divided by the letters written.
     """
     import logging
 
@@ -434,19 +435,29 @@ def letter_cost(workdir: Path, letters: int, jobs: int) -> None:
 
     renderers = {name: renderer(name, style) for name in FORMATS}
 
-    def cpu_ms(function) -> float:  # noqa: ANN001
-        function(composed[0])  # warm-up: fonts, stylesheet
-        started = time.process_time()
-        for letter in composed[1:]:
-            function(letter)
-        return (time.process_time() - started) / (len(composed) - 1) * 1000
+    def cpu_ms(*functions) -> list[float]:  # noqa: ANN002
+        """CPU time a letter of each function, in ms. They take turns letter by letter (in
+        alternating order), so a change in the machine's load falls on all of them alike."""
+        for function in functions:
+            function(composed[0])  # warm-up: fonts, stylesheet
+        totals = [0.0] * len(functions)
+        for index, letter in enumerate(composed[1:]):
+            for turn in (reversed if index % 2 else list)(range(len(functions))):
+                started = time.process_time()
+                functions[turn](letter)
+                totals[turn] += time.process_time() - started
+        return [total / (len(composed) - 1) * 1000 for total in totals]
 
     pdfs = [renderers["pdf"].render(letter) for letter in composed[1:]]
     pages = sum(len(PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs) / len(pdfs)
-    naive = cpu_ms(naive_pdf)
-    ours = cpu_ms(renderers["pdf"].render)
-    naive_all = naive + cpu_ms(naive_docx)
-    ours_all = cpu_ms(lambda letter: [r.render(letter) for r in renderers.values()])
+    load = os.getloadavg()[0]
+    naive, ours, naive_doc, ours_all = cpu_ms(
+        naive_pdf,
+        renderers["pdf"].render,
+        naive_docx,
+        lambda letter: [r.render(letter) for r in renderers.values()],
+    )
+    naive_all = naive + naive_doc
     n = len(composed) - 1
     print(f"\nCPU time a letter, one process, {n} letters ({pages:.2f} pages a letter):")
     print(f"  {'naive HTML(string).write_pdf()':<44} {naive:6.1f} ms")
@@ -454,7 +465,7 @@ def letter_cost(workdir: Path, letters: int, jobs: int) -> None:
     print(f"  {'naive, PDF + python-docx Document()':<44} {naive_all:6.1f} ms")
     print(f"  {'ours, all formats (pdf docx eml txt mailto)':<44} {ours_all:6.1f} ms  "
           f"ratio {ours_all / naive_all:.2f}")  # fmt: skip
-    for label, formats in (("PDF only", "pdf"), ("all formats", None)):
+    for label, formats in (("PDF only", "pdf"), ("all formats", None))[: 2 if packets else 0]:
         command = packet_command(workdir / "contacts.csv", workdir / f"cost-{label[:3]}", jobs)
         if formats:
             command += ["--format", formats]
@@ -464,7 +475,7 @@ def letter_cost(workdir: Path, letters: int, jobs: int) -> None:
         print(f"  packet, {label}, {jobs} jobs: {cpu / written * 1000:6.1f} ms CPU a letter "
               f"(all processes, start-up included), ratio {cpu / written * 1000 / base_ms:.2f}; "
               f"wall {wall:.1f} s for {written} letters")  # fmt: skip
-    print(f"  load average during the run: {os.getloadavg()[0]:.1f} on "
+    print(f"  load average (1 min): {load:.1f} before, {os.getloadavg()[0]:.1f} after, on "
           f"{len(os.sched_getaffinity(0))} CPUs")  # fmt: skip
 
 
@@ -480,6 +491,9 @@ def main() -> None:
     parser.add_argument("--design-only", action="store_true", help="only those")
     parser.add_argument(
         "--letter-cost", action="store_true", help="only the CPU time a letter costs (issue 11)"
+    )
+    parser.add_argument(
+        "--no-packets", action="store_true", help="--letter-cost without the two cold packets"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(
@@ -498,7 +512,7 @@ def main() -> None:
         print(f"advocacy packet benchmark: {written} synthetic officials, {args.jobs} jobs, "
               f"{len(os.sched_getaffinity(0))} CPUs, in {workdir}")  # fmt: skip
         if args.letter_cost:
-            letter_cost(workdir, min(args.letters, 200), args.jobs)
+            letter_cost(workdir, min(args.letters, 200), args.jobs, not args.no_packets)
             return
         if args.design or args.design_only:
             design(workdir)

@@ -11,8 +11,8 @@ from pypdf import PdfReader
 from samples import QUOTE_TEXT, QUOTE_URL, make_letter  # noqa: E402
 
 from advocacy.formats import Style
-from advocacy.formats.pdf import Renderer, SafeURLFetcher, parse_page
-from advocacy.letter import Paragraph
+from advocacy.formats.pdf import Renderer, SafeURLFetcher, letter_user_agent_sheets, parse_page
+from advocacy.letter import NoteRef, Paragraph
 from advocacy.templating import builtin_dir
 
 STYLE = Style(template_folders=(builtin_dir(),))
@@ -145,7 +145,8 @@ def test_long_letter_continues_on_page_two(renderer: Renderer) -> None:
 
 
 def test_built_in_layout_read_as_xml_gives_the_same_pdf(tmp_path: Path) -> None:
-    """The XML parser reads the built-in layout into the tree tinyhtml5 builds: same bytes."""
+    """The XML parser reads the built-in layout into the tree tinyhtml5 builds, and the lean
+    user-agent sheet changes nothing on the page: the same bytes as the plain HTML path."""
     logo = tmp_path / "logo.png"
     logo.write_bytes(PNG)
     style = Style(
@@ -153,14 +154,26 @@ def test_built_in_layout_read_as_xml_gives_the_same_pdf(tmp_path: Path) -> None:
         letterhead={"logo": "logo.png", "organisation": "Friends & <Allies>", "lines": "a\tb"},
         fold_marks=True,
     )
+    listed = (
+        Paragraph(("What we ask",), "heading"),
+        Paragraph(("Two asks:",), "list", items=(("End the tie", NoteRef(1)), ("Reply",))),
+    )
     long = dataclasses.replace(
         make_letter(), paragraphs=make_letter().paragraphs + (Paragraph(("More. " * 150,)),)
     )
-    for letter in (make_letter(), long):
+    lists = dataclasses.replace(make_letter(), paragraphs=make_letter().paragraphs + listed)
+    assert letter_user_agent_sheets() is not None  # this WeasyPrint's sheet is the one expected
+    for letter in (make_letter(), long, lists):
         fast, slow = Renderer(style), Renderer(style)
         slow._xml_layout = False
-        assert fast.xml_layout
+        assert fast.xml_layout and fast.builtin_look and not slow.builtin_look
         assert fast.render(letter) == slow.render(letter)
+
+
+def test_a_user_stylesheet_gets_the_full_user_agent_sheet(tmp_path: Path) -> None:
+    (tmp_path / "letter.css").write_text("p { color: red }", encoding="utf-8")
+    renderer = Renderer(Style(template_folders=(tmp_path, builtin_dir())))
+    assert renderer.xml_layout and not renderer.builtin_look
 
 
 def test_only_the_built_in_layout_and_well_formed_pages_are_read_as_xml(tmp_path: Path) -> None:
