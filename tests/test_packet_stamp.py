@@ -162,3 +162,18 @@ def test_a_stamp_lists_every_file_with_its_size(tmp_path):
     assert stamp.check(tmp_path, "F") == {"letters": 1, "cities": 1}
     (tmp_path / "a" / "x.txt").write_text("hello!", encoding="utf-8")
     assert stamp.check(tmp_path, "F") is None
+
+
+def test_a_killed_runs_temporaries_are_removed_by_the_next_run(tmp_path, supporters):
+    run(*SUPPORTERS, *FORMATS)
+    out = tmp_path / "out"
+    olena = next(p for p in (out / "supporters").iterdir() if p.name.startswith("olena"))
+    # what a run killed mid-letter leaves: a temporary file, and no stamp (removed at its start)
+    left = olena / ".advocacy-matt-mahan.txt.123.tmp"
+    left.write_text("half a lett", encoding="utf-8")
+    (out / stamp.STAMP_NAME).unlink()
+    (olena / "matt-mahan.txt").unlink()
+    again = run(*SUPPORTERS, *FORMATS)
+    assert not left.exists()
+    assert (olena / "matt-mahan.txt").is_file()
+    assert (out / stamp.STAMP_NAME).is_file(), again.output

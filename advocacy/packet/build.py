@@ -23,8 +23,15 @@ from advocacy.packet.manifest import letter_title, manifest_csv, manifest_row, t
 from advocacy.packet.pdf import PACKET_PDF, PacketPdfBuilder, packet_pdf_options, write_packet_pdf
 from advocacy.packet.plan import PacketPlan, PacketSettings, PlannedLetter, digest
 from advocacy.packet.state import COMBINED_KEYS, PacketState, exclusive_lock
-from advocacy.packet.supporter_pages import page_is_current, page_key, page_path, recorded
+from advocacy.packet.supporter_pages import (
+    PAGE_NAME,
+    page_is_current,
+    page_key,
+    page_path,
+    recorded,
+)
 from advocacy.packet.supporters_files import write_supporter_files
+from advocacy.packet.supporters_plan import SUPPORTERS_FOLDER
 from advocacy.packet.workers import Unit, render_letters, render_units, result_of
 from advocacy.templating import shared_environment
 
@@ -99,8 +106,10 @@ def build_packet(
     out = settings.out
     report = PacketReport(out, cities=len(plan.cities), letters=plan.letter_count)
     with exclusive_lock(out) as lock_fd:
-        stamp.clear(out)
-        remove_stale_temporaries(out)
+        # a run that finished left a stamp, and no temporary file behind: only after a run
+        # that did not (killed, failed) is the folder searched for them
+        if not stamp.clear(out):
+            remove_stale_temporaries(out)
         state = PacketState.load(out)
         if state.set_aside is not None:
             report.notices.append(
@@ -174,24 +183,35 @@ def build_packet(
                 builder.discard()
             state.save()
         if settings.fingerprint is not None and _finished(report):
-            stamp.write(out, settings.fingerprint, _stamp_files(state), _stamp_summary(report))
+            files, known = _stamp_files(state)
+            stamp.write(out, settings.fingerprint, files, _stamp_summary(report), known)
     report.elapsed = clock() - started
     return report
 
 
-def _stamp_files(state: PacketState) -> list[str]:
-    """The files the packet wrote: its letters', and those the state lists by folder (each
-    city's index and manifest, each supporter's page, the bundles), and the folder's own."""
-    files = state.files()
+def _stamp_files(state: PacketState) -> tuple[list[str], dict[str, int]]:
+    """The files the packet wrote: its letters' and its supporters' pages (with the sizes
+    recorded as they were written), those the state lists by folder (each city's index and
+    manifest, the bundles), and the folder's own."""
+    known = state.file_sizes()
+    files: list[str] = []
     for key, value in state.combined.items():
         if key == "bundles":
             with contextlib.suppress(ValueError, TypeError):
                 files.extend(json.loads(value or "{}"))
-        elif key not in COMBINED_KEYS:  # a city's or a supporter's folder
+        elif key.startswith(f"{SUPPORTERS_FOLDER}/"):  # a page: "hash size"
+            size = value.rsplit(" ", 1)[-1]
+            if size.isdigit():
+                known[page_path_of(key)] = int(size)
+        elif key not in COMBINED_KEYS:  # a city's folder
             files += [f"{key}/{INDEX_HTML}", f"{key}/{MANIFEST_JSON}"]
     with contextlib.suppress(OSError), os.scandir(state.out) as entries:
         files += [entry.name for entry in entries if entry.is_file(follow_symlinks=False)]
-    return files
+    return files, known
+
+
+def page_path_of(folder: str) -> str:
+    return f"{folder}/{PAGE_NAME}"
 
 
 def _finished(report: PacketReport) -> bool:

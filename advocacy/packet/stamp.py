@@ -15,7 +15,6 @@ so a stamp never describes a folder that a later run changed or left half done.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -61,25 +60,41 @@ def fingerprint(settings: Any, data: Any, **options: Any) -> str:
     )
 
 
-def clear(out: Path) -> None:
-    """Remove the stamp: this run is about to change the folder."""
-    with contextlib.suppress(OSError):
-        (out / STAMP_NAME).unlink(missing_ok=True)
+def clear(out: Path) -> bool:
+    """Remove the stamp: this run is about to change the folder. True if there was one."""
+    try:
+        (out / STAMP_NAME).unlink()
+    except OSError:
+        return False
+    return True
 
 
-def write(out: Path, fingerprint: str, files: Iterable[str], summary: dict[str, Any]) -> None:
+def write(
+    out: Path,
+    fingerprint: str,
+    files: Iterable[str],
+    summary: dict[str, Any],
+    known: dict[str, int] | None = None,
+) -> None:
     """Stamp the folder: ``files`` (relative paths) as they are now, and the run's summary.
+
+    ``known`` gives the sizes of files this run wrote or checked (the letters, the pages):
+    they are listed without a stat each (25,000 letters: ~50,000 calls).
 
     A file that is not there now is left out, and so are the lock, the stamp and temporary
     files.
     """
     listed: list[tuple[str, int]] = []
     base = str(out)
-    for relative in sorted(set(files)):
+    known = known or {}
+    for relative in sorted(set(files) | set(known)):
         name = relative.rsplit("/", 1)[-1]
         if name in (STAMP_NAME, LOCK_NAME) or (
             name.startswith(TEMPORARY_PREFIX) and name.endswith(".tmp")
         ):
+            continue
+        if relative in known:
+            listed.append((relative, known[relative]))
             continue
         try:
             info = os.stat(os.path.join(base, relative))

@@ -11,6 +11,7 @@ reasons a letter could not be written, the letters' content hashes and the forma
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ def page_is_current(out: Path, group: Any, key: str, stored: str | None) -> bool
     if not stored or not stored.startswith(key + " "):
         return False
     try:
-        size = (out / page_path(group)).stat().st_size
+        size = os.stat(f"{out}/{page_path(group)}").st_size
     except OSError:
         return False
     return stored == recorded(key, size)
