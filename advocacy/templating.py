@@ -65,6 +65,8 @@ def clean_value(value: Any) -> str:
 
 
 def _finalize(value: Any) -> Any:
+    if type(value) is str and value.isascii() and value.isprintable():
+        return value  # what clean_value() would return, without the call (most values)
     if isinstance(value, Marked):
         return value
     return clean_value(value)

@@ -6,11 +6,13 @@
 
 Writes a synthetic supporters file (``supporters.py``, the same rows as ``bench_supporters.py``),
 plans its letters as ``packet --supporters`` does (``plan_supporters``), then, in one process,
-has one ``LetterFactory`` (as a worker builds it: not durable, renderers prepared) write every
-planned letter into a new, empty output folder, and reports the CPU time (``process_time``:
-user + system) a letter. With ``--baseline REV`` the package of commit REV (``git archive``)
-is measured the same way in its own processes, the two alternating round by round, so both
-see the same load; the ratio is per round. The load average is printed with the figures.
+has one ``LetterFactory`` (as a worker builds it: not durable, renderers prepared, one letter
+written, ``gc.freeze()``) write every planned letter into a new, empty output folder, and
+reports the CPU time (``process_time``: user + system) a letter; then the same in another
+process without writing the files (what creating the files costs is the difference). With
+``--baseline REV`` the package of commit REV (``git archive``) is measured the same way in
+processes of its own, the trees alternating round by round so both see the same load; the
+ratios are per round. The load average is printed with the figures.
 """
 
 from __future__ import annotations
@@ -33,11 +35,20 @@ FORMATS = ("eml", "txt", "mailto")
 DATE = "2026-12-01"
 
 
-def measure(supporters_csv: Path, workdir: Path, profile: str | None) -> dict[str, Any]:
-    """In this process: plan the letters, write them all once; CPU seconds and counts."""
+def measure(
+    supporters_csv: Path, workdir: Path, profile: str | None, files: bool = True
+) -> dict[str, Any]:
+    """In this process: plan the letters, write each once; CPU seconds and counts.
+
+    ``files=False`` composes and renders every letter but writes no file (what the files
+    cost is the difference). Each pass runs in a process of its own: a second pass in the
+    same process would find the letters' paragraphs already laid out.
+    """
     import datetime as dt
+    import gc
 
     import advocacy
+    import advocacy.generate
     from advocacy.dataset import load_dataset
     from advocacy.formats import Style
     from advocacy.generate import LetterFactory
@@ -62,25 +73,16 @@ def measure(supporters_csv: Path, workdir: Path, profile: str | None) -> dict[st
     load = load_supporters([supporters_csv])
     plan = plan_supporters(data, load, settings)
     jobs = [letter.job for city in plan.cities for letter in city.letters]
+    # as a worker: one factory, renderers prepared, a first letter written, gc.freeze()
     factory = LetterFactory(
         list(folders), FORMATS, settings.sender, settings.date, settings.quotes, {}, None, False
     )
     factory.prepare()
+    factory.write(jobs[0], workdir / f"warm-{os.getpid()}")
+    if not files:
+        advocacy.generate.write_all_or_none = lambda files, durable=True: None  # type: ignore
     out.mkdir()
-    warm = workdir / f"warm-{os.getpid()}"
-    for job in jobs[:20]:  # templates compiled, caches filled: a worker's steady state
-        factory.write(job, warm)
-    # first without the files (composing and rendering only), then the real thing
-    import advocacy.generate
-
-    writer = advocacy.generate.write_all_or_none
-    advocacy.generate.write_all_or_none = lambda files, durable=True: None  # type: ignore
-    start = time.process_time()
-    for job in jobs:
-        factory.write(job, out)
-    in_memory = time.process_time() - start
-    advocacy.generate.write_all_or_none = writer  # type: ignore
-    factory._folders.clear()  # resolved again, as in a real run
+    gc.freeze()
     profiler = None
     if profile:
         import cProfile
@@ -93,29 +95,35 @@ def measure(supporters_csv: Path, workdir: Path, profile: str | None) -> dict[st
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile)
-    files = sum(1 for _ in out.rglob("*") if _.is_file())
+    written = sum(1 for _ in out.rglob("*") if _.is_file())
     # the files stay until the end: ext4 makes each new file costlier for a minute or so
     # after many were deleted (its inode allocator skips recently deleted inodes one by one)
     return {
         "letters": len(jobs),
         "failed": failed,
-        "files": files,
+        "files": written,
         "cpu": cpu,
-        "in_memory": in_memory,
         "source": str(Path(advocacy.__file__).parent),
     }
 
 
-def child(source: str, supporters_csv: Path, workdir: Path) -> dict[str, Any]:
+def child(source: str, supporters_csv: Path, workdir: Path, files: bool) -> dict[str, Any]:
     """Run :func:`measure` in a new process on the package under ``source``."""
     env = dict(os.environ, PYTHONPATH=source + os.pathsep + str(HERE))
     command = [sys.executable, str(Path(__file__).resolve()), "--child", str(supporters_csv)]
+    if not files:
+        command.append("--no-files")
     done = subprocess.run(
         command, env=env, cwd=workdir, capture_output=True, text=True, check=False
     )
     if done.returncode:
         raise SystemExit(f"measuring {source} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    if result["source"] != str(Path(source) / "advocacy"):
+        raise SystemExit(f"measured {result['source']}, not {source}")
+    if result["failed"]:
+        raise SystemExit(f"{result['failed']} letters failed with {source}")
+    return result
 
 
 def load() -> str:
@@ -130,11 +138,12 @@ def main() -> None:
     parser.add_argument("--baseline", help="a commit to measure side by side (git archive)")
     parser.add_argument("--profile", help="write a cProfile of one pass (this tree) here")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--no-files", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child is not None:
         sys.path.insert(0, str(HERE))
-        print(json.dumps(measure(args.child, Path.cwd(), None)))
+        print(json.dumps(measure(args.child, Path.cwd(), None, not args.no_files)))
         return
 
     sys.path.insert(0, str(HERE))
@@ -145,7 +154,7 @@ def main() -> None:
         path = workdir / "supporters.csv"
         synthetic.write(path, synthetic.make_rows(args.supporters, 2022, 0.3, 0.0))
         if args.profile:
-            sys.path.insert(0, str(ROOT))
+            sys.path.insert(0, str(ROOT))  # this tree's package
             result = measure(path, workdir, args.profile)
             print(f"profile of {result['letters']} letters written to {args.profile}")
             return
@@ -167,19 +176,18 @@ def main() -> None:
         per_letter: dict[str, list[float]] = {name: [] for name in trees}
         without_files: dict[str, list[float]] = {name: [] for name in trees}
         for round_number in range(1, args.rounds + 1):
-            for name, source in trees.items() if round_number % 2 else reversed(trees.items()):
-                result = child(source, path, workdir)
-                if result["source"] != str(Path(source) / "advocacy"):
-                    raise SystemExit(f"measured {result['source']}, not {source}")
+            order = list(trees.items()) if round_number % 2 else list(reversed(trees.items()))
+            for name, source in order:
+                result = child(source, path, workdir, True)
+                bare = child(source, path, workdir, False)
                 ms = result["cpu"] / result["letters"] * 1000
-                memory_ms = result["in_memory"] / result["letters"] * 1000
+                bare_ms = bare["cpu"] / bare["letters"] * 1000
                 per_letter[name].append(ms)
-                without_files[name].append(memory_ms)
+                without_files[name].append(bare_ms)
                 print(
-                    f"  round {round_number} {name:>20}: {result['letters']} letters "
-                    f"({result['failed']} failed, {result['files']} files), CPU "
-                    f"{result['cpu']:.2f} s, {ms:.3f} ms a letter ({memory_ms:.3f} ms without "
-                    f"writing the files); {load()}"
+                    f"  round {round_number} {name:>20}: {result['letters']} letters, "
+                    f"{result['files']} files, CPU {result['cpu']:.2f} s, {ms:.3f} ms a letter "
+                    f"({bare_ms:.3f} ms without writing the files); {load()}"
                 )
         print("CPU a letter, median of the rounds (min): written / without writing the files")
         for name, values in per_letter.items():
@@ -189,12 +197,16 @@ def main() -> None:
                 f"({min(without_files[name]):.3f})"
             )
         if args.baseline:
-            ours, theirs = per_letter["this tree"], per_letter[f"baseline {args.baseline}"]
-            ratios = [t / o for o, t in zip(ours, theirs, strict=True)]
-            print(f"  baseline / this tree, per round: {', '.join(f'{r:.2f}' for r in ratios)}")
-            ours, theirs = without_files["this tree"], without_files[f"baseline {args.baseline}"]
-            ratios = [t / o for o, t in zip(ours, theirs, strict=True)]
-            print(f"  the same without the files: {', '.join(f'{r:.2f}' for r in ratios)}")
+            label = f"baseline {args.baseline}"
+            for title, figures in (("written", per_letter), ("without the files", without_files)):
+                ratios = [
+                    theirs / ours
+                    for ours, theirs in zip(figures["this tree"], figures[label], strict=True)
+                ]
+                print(
+                    f"  baseline / this tree, {title}, per round: "
+                    f"{', '.join(f'{r:.2f}' for r in ratios)}"
+                )
         print(f"({load()})")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
