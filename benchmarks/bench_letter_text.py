@@ -3,6 +3,7 @@
     python benchmarks/bench_letter_text.py                      # 2,000 supporters, this tree
     python benchmarks/bench_letter_text.py --baseline main~3    # and a commit, side by side
     python benchmarks/bench_letter_text.py --profile w.prof     # cProfile of one pass
+    python benchmarks/bench_letter_text.py --instructions --supporters 100 --baseline main~3
 
 Writes a synthetic supporters file (``supporters.py``, the same rows as ``bench_supporters.py``),
 plans its letters as ``packet --supporters`` does (``plan_supporters``), then, in one process,
@@ -18,8 +19,10 @@ ratios are per round. The load average is printed with the figures.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -58,6 +61,10 @@ def measure(
     from advocacy.supporters import load_supporters
     from advocacy.templating import search_path
 
+    if os.environ.get("BENCH_SLOW"):
+        import advocacy.budget
+
+        advocacy.budget.MAX_RENDER_SECONDS = 3600.0
     folders = search_path(None, workdir)
     data = load_dataset(())
     out = workdir / f"out-{os.getpid()}"
@@ -90,7 +97,8 @@ def measure(
         profiler = cProfile.Profile()
         profiler.enable()
     start = time.process_time()
-    failed = sum(factory.write(job, out).status != "ok" for job in jobs)
+    # functools.reduce: the one C function callgrind collects in (--instructions)
+    failed = functools.reduce(lambda n, job: n + (factory.write(job, out).status != "ok"), jobs, 0)
     cpu = time.process_time() - start
     if profiler is not None:
         profiler.disable()
@@ -107,18 +115,30 @@ def measure(
     }
 
 
-def child(source: str, supporters_csv: Path, workdir: Path, files: bool) -> dict[str, Any]:
-    """Run :func:`measure` in a new process on the package under ``source``."""
+def child(
+    source: str, supporters_csv: Path, workdir: Path, files: bool, callgrind: bool = False
+) -> dict[str, Any]:
+    """Run :func:`measure` in a new process on the package under ``source``; with
+    ``callgrind``, under valgrind, counting the instructions of the loop over the letters."""
     env = dict(os.environ, PYTHONPATH=source + os.pathsep + str(HERE))
     command = [sys.executable, str(Path(__file__).resolve()), "--child", str(supporters_csv)]
     if not files:
         command.append("--no-files")
+    if callgrind:
+        command[:0] = ["valgrind", "--tool=callgrind", "--toggle-collect=functools_reduce",
+                       "--callgrind-out-file=/dev/null"]  # fmt: skip
+        env["BENCH_SLOW"] = "1"  # ~100 times slower: the first letter compiles the templates
     done = subprocess.run(
         command, env=env, cwd=workdir, capture_output=True, text=True, check=False
     )
     if done.returncode:
         raise SystemExit(f"measuring {source} failed:\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    if callgrind:
+        collected = re.search(r"Collected : (\d+)", done.stderr)
+        if collected is None:
+            raise SystemExit(f"no instruction count from valgrind:\n{done.stderr}")
+        result["instructions"] = int(collected.group(1))
     if result["source"] != str(Path(source) / "advocacy"):
         raise SystemExit(f"measured {result['source']}, not {source}")
     if result["failed"]:
@@ -139,6 +159,11 @@ def main() -> None:
     parser.add_argument("--profile", help="write a cProfile of one pass (this tree) here")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--no-files", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions a letter with callgrind instead (use --supporters 100)",
+    )
     args = parser.parse_args()
 
     if args.child is not None:
@@ -169,6 +194,15 @@ def main() -> None:
             )
             subprocess.run(["tar", "-x", "-C", str(base)], input=archive.stdout, check=True)
             trees[f"baseline {args.baseline}"] = str(base)
+        if args.instructions:
+            for name, source in trees.items():
+                result = child(source, path, workdir, True, callgrind=True)
+                print(
+                    f"  {name:>20}: {result['letters']} letters, {result['files']} files, "
+                    f"{result['instructions'] / result['letters'] / 1e6:.3f} M instructions "
+                    "a letter (user space, callgrind)"
+                )
+            return
         print(
             f"LetterFactory.write, formats {','.join(FORMATS)}, {args.supporters} synthetic "
             f"supporters, {args.rounds} rounds; {load()}"
