@@ -111,14 +111,8 @@ def packet(
     page, then every resident's letter), index.html and the manifests (one row per supporter
     and official). The folder is made readable by its owner only.
     """
-    from advocacy.packet import (
-        PacketSettings,
-        build_packet,
-        plan_packet,
-        select_cities,
-        stamp,
-        usable_cpus,
-    )
+    # only what an unchanged rerun needs: the rest (WeasyPrint's pypdf & co) after the stamp
+    from advocacy.packet import PacketSettings, select_cities, stamp, usable_cpus
 
     started = time.monotonic()
     data = state.dataset()
@@ -167,6 +161,8 @@ def packet(
     if supporters_path is not None:
         run_supporters(data, supporters_path, settings, only, to, template, quiet)
         return
+    from advocacy.packet import build_packet, plan_packet
+
     plan = plan_packet(data, selected, settings, to=to, template_name=template)
     show_bar = not quiet and sys.stderr.isatty()
     bar: Any = None
@@ -213,8 +209,7 @@ def _digest_or_none(path: Path) -> str | None:
 def _up_to_date(stamped: dict[str, Any], out: Path, elapsed: float, quiet: bool) -> bool:
     """Report a folder the last run left exactly as this run would make it (the stamp);
     False if the stamp cannot be read, and nothing was said."""
-    from advocacy.packet import PacketReport
-    from advocacy.packet.supporters_files import SupportersSummary
+    from advocacy.packet.report import PacketReport, SupportersSummary
 
     people = stamped.get("supporters")
     try:

@@ -26,26 +26,46 @@ it object by object and streamed to disk, so memory stays flat however many lett
 Nothing here prints; the CLI (``advocacy.cli_packet``) reports what :class:`PacketReport` holds.
 """
 
-from advocacy.packet.build import (
-    INDEX_HTML,
-    MANIFEST_CSV,
-    MANIFEST_JSON,
-    README_TXT,
-    PacketReport,
-    build_packet,
-)
-from advocacy.packet.manifest import csv_safe, manifest_csv
-from advocacy.packet.pdf import PACKET_PDF, PdfConcatenator, write_packet_pdf
-from advocacy.packet.plan import (
-    CityPlan,
-    PacketPlan,
-    PacketSettings,
-    PlannedLetter,
-    plan_packet,
-    select_cities,
-)
-from advocacy.packet.state import STATE_NAME, PacketState
-from advocacy.packet.workers import render_letters, usable_cpus
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: where each name lives: the package imports a module when a name of it is first used, so
+#: ``advocacy.packet.stamp`` (an unchanged rerun) does not import WeasyPrint's pypdf & co.
+_WHERE = {
+    "INDEX_HTML": "build",
+    "MANIFEST_CSV": "build",
+    "MANIFEST_JSON": "build",
+    "README_TXT": "build",
+    "PacketReport": "report",
+    "build_packet": "build",
+    "csv_safe": "manifest",
+    "manifest_csv": "manifest",
+    "PACKET_PDF": "pdf",
+    "PdfConcatenator": "pdf",
+    "write_packet_pdf": "pdf",
+    "CityPlan": "plan",
+    "PacketPlan": "plan",
+    "PacketSettings": "plan",
+    "PlannedLetter": "plan",
+    "plan_packet": "plan",
+    "select_cities": "plan",
+    "usable_cpus": "plan",
+    "STATE_NAME": "state",
+    "PacketState": "state",
+    "render_letters": "workers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "INDEX_HTML",

@@ -7,7 +7,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,11 @@ from advocacy.generate import write_city_index
 from advocacy.jsonfile import dumps_lines
 from advocacy.output import atomic_write, inside, remove_stale_temporaries
 from advocacy.packet import stamp
-from advocacy.packet.mailing import MailingReport, write_mailing
+from advocacy.packet.mailing import write_mailing
 from advocacy.packet.manifest import letter_title, manifest_csv, manifest_row, tie_dict
 from advocacy.packet.pdf import PACKET_PDF, PacketPdfBuilder, packet_pdf_options, write_packet_pdf
 from advocacy.packet.plan import PacketPlan, PacketSettings, PlannedLetter, digest
+from advocacy.packet.report import PacketReport
 from advocacy.packet.state import COMBINED_KEYS, PacketState, exclusive_lock
 from advocacy.packet.supporter_pages import (
     PAGE_NAME,
@@ -45,48 +46,6 @@ NO_OFFICIALS = "no officials on record"
 
 
 # -- the run ------------------------------------------------------------------------------------
-
-
-@dataclass
-class PacketReport:
-    """What a packet run did, for the CLI to summarise."""
-
-    out: Path
-    cities: int = 0
-    letters: int = 0
-    rendered: int = 0
-    up_to_date: int = 0
-    pending: int = 0
-    failed: list[tuple[str, str, str]] = field(default_factory=list)  # city, official, error
-    skipped: list[tuple[str, str, str]] = field(default_factory=list)  # city, official, reason
-    warnings: list[tuple[str, str, str]] = field(default_factory=list)  # city, official, text
-    without_officials: list[str] = field(default_factory=list)
-    files: dict[str, int] = field(default_factory=dict)  # format -> letters that have it
-    combined_written: list[str] = field(default_factory=list)
-    removed_cities: list[str] = field(default_factory=list)  # folders of cities left out now
-    pages: int | None = None
-    mailing: MailingReport | None = None  # envelopes and labels, when asked for
-    elapsed: float = 0.0
-    interrupted: bool = False
-    error: str | None = None
-    notices: list[str] = field(default_factory=list)  # said once, before the summary
-    #: a supporters packet: advocacy.packet.supporters_files.SupportersSummary
-    supporters: Any = None
-
-    @property
-    def all_up_to_date(self) -> bool:
-        return (
-            self.rendered == 0
-            and not self.combined_written
-            and not self.pending
-            and not self.removed_cities
-        )
-
-    @property
-    def exit_code(self) -> int:
-        if self.interrupted:
-            return 130
-        return 1 if self.failed or self.error else 0
 
 
 def build_packet(

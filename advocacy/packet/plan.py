@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
@@ -250,3 +251,11 @@ def _ties_dicts(city: City) -> tuple[dict[str, Any], ...]:
 @lru_cache(maxsize=256)
 def _template_dict(template: TemplateInfo) -> dict[str, Any]:
     return template.to_dict()
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container or ``taskset`` may allow fewer than exist)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1

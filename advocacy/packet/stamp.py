@@ -130,15 +130,22 @@ def check(out: Path, fingerprint: str) -> dict[str, Any] | None:
         or not isinstance(document.get("files"), list)
     ):
         return None
-    base = str(out)
+    files = document["files"]
     try:
-        for relative, size in document["files"]:
-            if not isinstance(relative, str) or relative.startswith("/") or ".." in relative:
+        # every name a relative path inside the folder (checked at once: 50,000 names)
+        names = "\n".join([relative for relative, _ in files])
+    except (ValueError, TypeError):
+        return None
+    if ".." in names or names.startswith("/") or "\n/" in names or "\x00" in names:
+        return None
+    prefix = f"{out}/"
+    stat = os.stat
+    try:
+        for relative, size in files:
+            found = stat(prefix + relative)
+            if found.st_size != size or not S_ISREG(found.st_mode):
                 return None
-            found = os.stat(os.path.join(base, relative))
-            if not S_ISREG(found.st_mode) or found.st_size != size:
-                return None
-    except (OSError, ValueError, TypeError, AdvocacyError):
+    except (OSError, ValueError, TypeError):
         return None
     summary: dict[str, Any] = document["summary"]
     return summary

@@ -29,6 +29,7 @@ from advocacy.jsonfile import dumps_lines
 from advocacy.output import atomic_stream, atomic_write, inside
 from advocacy.packet.manifest import manifest_csv, tie_dict
 from advocacy.packet.plan import PacketPlan, PacketSettings, digest
+from advocacy.packet.report import SupportersSummary
 from advocacy.packet.state import PacketState
 from advocacy.packet.supporter_pages import letter_row
 from advocacy.packet.supporter_pages import person as supporter_person
@@ -41,20 +42,6 @@ SUPPORTERS_INDEX = "_supporters-index.html.j2"
 #: this many letters or more to one official with the same body are reported
 IDENTICAL_AT = 10
 _PENDING = {"status": "pending", "error": "not written yet: the run stopped before this letter"}
-
-
-@dataclass
-class SupportersSummary:
-    """What the CLI says about the supporters of a run."""
-
-    supporters: int = 0
-    duplicates: int = 0
-    problems: list[str] = field(default_factory=list)  # path:line: severity: message
-    errors: int = 0  # of the problems, errors (rows left out): the run exits 1
-    reasons: list[tuple[str, str]] = field(default_factory=list)  # supporter, reason
-    personal: int = 0  # letters carrying a personal note
-    identical: list[tuple[str, int]] = field(default_factory=list)  # official, letters alike
-    bundles: int = 0
 
 
 @dataclass

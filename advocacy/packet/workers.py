@@ -16,18 +16,10 @@ from typing import Any
 
 from advocacy.exceptions import AdvocacyError, WorkerDied
 from advocacy.generate import LetterFactory, LetterJob, LetterResult
-from advocacy.packet.plan import PacketSettings, PlannedLetter
+from advocacy.packet.plan import PacketSettings, PlannedLetter, usable_cpus
 from advocacy.packet.supporter_pages import write_page
 
 # -- rendering in worker processes --------------------------------------------------------------
-
-
-def usable_cpus() -> int:
-    """The CPUs this process may run on (a container or ``taskset`` may allow fewer than exist)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):  # not on Linux
-        return os.cpu_count() or 1
 
 
 _FACTORY: LetterFactory | None = None
