@@ -108,15 +108,10 @@ def write_contacts(path: Path, count: int, seed: int = 2022) -> int:
 
 def naive_baseline(contacts: Path, out: Path) -> None:
     """One HTML().write_pdf() and one Document() per letter, single process, same content."""
-    import docx
-    import weasyprint
-
     from advocacy.compose import compose_letter
     from advocacy.config import load_sender
     from advocacy.dataset import load_dataset
     from advocacy.formats import Style
-    from advocacy.formats.html import render_html
-    from advocacy.formats.text import paragraph_lines
     from advocacy.generate import plan_city
     from advocacy.templating import make_environment, search_path
 
@@ -136,19 +131,28 @@ def naive_baseline(contacts: Path, out: Path) -> None:
             letter = compose_letter(
                 environment, job.template, job.official, city, sender, date, data.quotes, extras
             )
-            folder = out / city.slug
-            folder.mkdir(parents=True, exist_ok=True)
-            html = render_html(letter, style)  # stylesheet inlined: a self-contained page
-            weasyprint.HTML(string=html, base_url=str(folders[-1])).write_pdf(
-                folder / f"{job.stem}.pdf"
-            )
-            document = docx.Document()
-            document.add_paragraph(letter.salutation)
-            for paragraph in letter.paragraphs:
-                document.add_paragraph("\n".join(paragraph_lines(paragraph, None)))
-            document.save(str(folder / f"{job.stem}.docx"))
+            write_naive(letter, style, folders, out / city.slug, job.stem)
             count += 1
     print(count)
+
+
+def write_naive(letter, style, folders, folder: Path, stem: str) -> None:  # noqa: ANN001
+    """The naive way to write one letter: ``HTML(string).write_pdf()`` on the page with its
+    stylesheet inlined, and a python-docx ``Document()`` with its paragraphs."""
+    import docx
+    import weasyprint
+
+    from advocacy.formats.html import render_html
+    from advocacy.formats.text import paragraph_lines
+
+    folder.mkdir(parents=True, exist_ok=True)
+    html = render_html(letter, style)  # stylesheet inlined: a self-contained page
+    weasyprint.HTML(string=html, base_url=str(folders[-1])).write_pdf(folder / f"{stem}.pdf")
+    document = docx.Document()
+    document.add_paragraph(letter.salutation)
+    for paragraph in letter.paragraphs:
+        document.add_paragraph("\n".join(paragraph_lines(paragraph, None)))
+    document.save(str(folder / f"{stem}.docx"))
 
 
 def _no_config():  # noqa: ANN202

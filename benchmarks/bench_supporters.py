@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_packet import DATE, SENDER, run, write_contacts  # noqa: E402
+from bench_packet import DATE, SENDER, run, write_contacts, write_naive  # noqa: E402
 
 MAILMERGE = "mailmerge>=2,<3"
 FORMATS = "eml,txt,mailto"
@@ -209,15 +209,10 @@ def naive_supporters(path: Path, out: Path) -> int:
     and writes one ``HTML(string).write_pdf()`` and one python-docx ``Document()``."""
     import datetime as dt
 
-    import docx
-    import weasyprint
-
     from advocacy.compose import compose_letter
     from advocacy.config import Config, load_sender
     from advocacy.dataset import load_dataset
     from advocacy.formats import Style
-    from advocacy.formats.html import render_html
-    from advocacy.formats.text import paragraph_lines
     from advocacy.packet.plan import PacketSettings
     from advocacy.packet.supporters_plan import plan_supporters
     from advocacy.supporters import load_supporters
@@ -239,17 +234,7 @@ def naive_supporters(path: Path, out: Path) -> int:
         job = planned.job
         letter = compose_letter(environment, job.template, job.official, job.city, job.sender,
                                 date, data.quotes, extras, personal=job.personal)  # fmt: skip
-        folder = out / job.folder
-        folder.mkdir(parents=True, exist_ok=True)
-        html = render_html(letter, style)  # stylesheet inlined: a self-contained page
-        weasyprint.HTML(string=html, base_url=str(folders[-1])).write_pdf(
-            folder / f"{job.stem}.pdf"
-        )
-        document = docx.Document()
-        document.add_paragraph(letter.salutation)
-        for paragraph in letter.paragraphs:
-            document.add_paragraph("\n".join(paragraph_lines(paragraph, None)))
-        document.save(str(folder / f"{job.stem}.docx"))
+        write_naive(letter, style, folders, out / job.folder, job.stem)
         count += 1
     return count
 
