@@ -161,9 +161,22 @@ def packet(
     if supporters_path is not None:
         run_supporters(data, supporters_path, settings, only, to, template, quiet)
         return
-    from advocacy.packet import build_packet, plan_packet
+    from advocacy.packet import plan_packet
 
     plan = plan_packet(data, selected, settings, to=to, template_name=template)
+    report = _build(plan, settings, quiet)
+    _summarise(report, quiet)
+    if report.error:
+        click.echo(f"Error: {report.error}", err=True)
+    if report.exit_code:
+        click.get_current_context().exit(report.exit_code)
+
+
+def _build(plan: Any, settings: Any, quiet: bool) -> Any:
+    """Run ``build_packet`` with a progress bar on a terminal (not with --quiet); a letter
+    that fails is reported as it fails, with its city and official (and supporter)."""
+    from advocacy.packet import build_packet
+
     show_bar = not quiet and sys.stderr.isatty()
     bar: Any = None
 
@@ -179,22 +192,20 @@ def packet(
         if bar is not None:
             bar.update(1)
         if record.get("status") == "failed":
-            message = f"Error: {letter.job.city.label}: {letter.job.official.name}: "
-            message += str(record.get("error"))
+            job = letter.job
+            who = (
+                f"{job.official.name} (from {job.sender.name})" if job.sender else job.official.name
+            )
+            message = f"Error: {job.city.label}: {who}: {record.get('error')}"
             if bar is not None:
                 click.echo("", err=True)
             click.echo(message, err=True)
 
     try:
-        report = build_packet(plan, settings, progress=on_letter, on_start=on_start)
+        return build_packet(plan, settings, progress=on_letter, on_start=on_start)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    _summarise(report, quiet)
-    if report.error:
-        click.echo(f"Error: {report.error}", err=True)
-    if report.exit_code:
-        click.get_current_context().exit(report.exit_code)
 
 
 def _digest_or_none(path: Path) -> str | None:
@@ -241,7 +252,6 @@ def run_supporters(
     quiet: bool,
 ) -> None:
     """Write every supporter's letters (``packet`` and ``letter`` with --supporters)."""
-    from advocacy.packet import build_packet
     from advocacy.packet.supporters_plan import plan_supporters
     from advocacy.supporters import load_supporters
 
@@ -252,23 +262,7 @@ def run_supporters(
         raise click.ClickException(f"{path}: no supporter could be read")
     private_folder(settings.out)
     plan = plan_supporters(data, load, settings, cities=cities, to=to, template_name=template)
-    bar: Any = None
-
-    def on_start(count: int) -> None:
-        nonlocal bar
-        if count and not quiet and sys.stderr.isatty():
-            bar = click.progressbar(length=count, label="Writing letters", file=sys.stderr)
-            bar.__enter__()
-
-    def on_letter(letter: Any, record: dict[str, Any]) -> None:
-        if bar is not None:
-            bar.update(1)
-
-    try:
-        report = build_packet(plan, settings, progress=on_letter, on_start=on_start)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+    report = _build(plan, settings, quiet)
     _summarise(report, quiet)
     _summarise_supporters(report.supporters, quiet)
     if report.error:

@@ -25,7 +25,6 @@ from advocacy.packet.plan import PacketPlan, PacketSettings, PlannedLetter, dige
 from advocacy.packet.report import PacketReport
 from advocacy.packet.state import COMBINED_KEYS, PacketState, exclusive_lock
 from advocacy.packet.supporter_pages import (
-    PAGE_NAME,
     page_is_current,
     page_key,
     page_path,
@@ -143,7 +142,10 @@ def build_packet(
             state.save()
         if settings.fingerprint is not None and _finished(report):
             files, known = _stamp_files(state)
-            stamp.write(out, settings.fingerprint, files, _stamp_summary(report), known)
+            # only a shortcut for the next run: without it (a full disk) that run checks the
+            # letters one by one
+            with contextlib.suppress(AdvocacyError, OSError):
+                stamp.write(out, settings.fingerprint, files, _stamp_summary(report), known)
     report.elapsed = clock() - started
     return report
 
@@ -161,16 +163,12 @@ def _stamp_files(state: PacketState) -> tuple[list[str], dict[str, int]]:
         elif key.startswith(f"{SUPPORTERS_FOLDER}/"):  # a page: "hash size"
             size = value.rsplit(" ", 1)[-1]
             if size.isdigit():
-                known[page_path_of(key)] = int(size)
+                known[page_path(key)] = int(size)
         elif key not in COMBINED_KEYS:  # a city's folder
             files += [f"{key}/{INDEX_HTML}", f"{key}/{MANIFEST_JSON}"]
     with contextlib.suppress(OSError), os.scandir(state.out) as entries:
         files += [entry.name for entry in entries if entry.is_file(follow_symlinks=False)]
     return files, known
-
-
-def page_path_of(folder: str) -> str:
-    return f"{folder}/{PAGE_NAME}"
 
 
 def _finished(report: PacketReport) -> bool:
@@ -222,7 +220,7 @@ def _page_written(
     path, size, error = page
     if error is not None:
         where = group.city.label if group.city is not None else group.supporter.city
-        report.failed.append((where, group.supporter.name, f"{page_path(group)}: {error}"))
+        report.failed.append((where, group.supporter.name, f"{page_path(group.folder)}: {error}"))
         return
     report.combined_written.append(path)
     if all(record.get("status") == "ok" for record in written):

@@ -48,8 +48,9 @@ def page_key(inputs_digest: str, group: Any, formats: Sequence[str]) -> str:
     )
 
 
-def page_path(group: Any) -> str:
-    return f"{group.folder}/{PAGE_NAME}"
+def page_path(folder: str) -> str:
+    """Where the page of the supporter with ``folder`` (``supporters/<slug>``) is."""
+    return f"{folder}/{PAGE_NAME}"
 
 
 def letter_row(group: Any, result: LetterResult) -> dict[str, Any]:
@@ -98,7 +99,7 @@ def write_page(
     }
     environment = shared_environment(tuple(folders), html=True)
     page = environment.get_template(SUPPORTER_INDEX).render(context).encode("utf-8")
-    relative = page_path(group)
+    relative = page_path(group.folder)
     # like the letters, not fsynced: the state records the page's size with its hash, and a
     # page missing or cut short (a power cut) is written again by the next run
     atomic_write(inside(out, relative), page, durable=False)
@@ -115,7 +116,7 @@ def page_is_current(out: Path, group: Any, key: str, stored: str | None) -> bool
     if not stored or not stored.startswith(key + " "):
         return False
     try:
-        size = os.stat(f"{out}/{page_path(group)}").st_size
+        size = os.stat(f"{out}/{page_path(group.folder)}").st_size
     except OSError:
         return False
     return stored == recorded(key, size)

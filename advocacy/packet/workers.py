@@ -263,15 +263,9 @@ def render_units(
                 except BrokenProcessPool as err:
                     raise died from err
                 except Exception as err:  # noqa: BLE001 - e.g. a record that cannot be pickled
-                    failed = {"status": "failed", "error": describe(err)}
+                    error = describe(err)
                     written = [
-                        (
-                            [
-                                record_of(LetterResult(p.job, "failed", error=failed["error"]))
-                                for p in unit.letters
-                            ],
-                            None,
-                        )
+                        ([_failed(p.job, error) for p in unit.letters], None)
                         for unit in units[start:stop]
                     ]
                 for unit, (records, page) in zip(units[start:stop], written, strict=True):
@@ -284,6 +278,10 @@ def render_units(
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         _UNITS = ()
+
+
+def _failed(job: LetterJob, error: str) -> dict[str, Any]:
+    return record_of(LetterResult(job, "failed", error=error))
 
 
 def _stop_workers(executor: ProcessPoolExecutor) -> None:
