@@ -22,6 +22,7 @@ from pathlib import Path
 
 from advocacy.contacts import MAX_FIELD, field_text, read_table
 from advocacy.dataset import City, DataSet
+from advocacy.emails import EmailNotValidError, normalized_email
 from advocacy.inputs import text_problem
 from advocacy.models import Findings, Official, Problem, Sender
 from advocacy.residency import district_key, district_label, is_at_large, parse_city_line
@@ -194,10 +195,8 @@ def _check_row(
         problem("warning", f"{name}: {zip_code!r} is not a US ZIP code (12345 or 12345-6789)")
     email = values.get("email") or None
     if email:
-        from email_validator import EmailNotValidError, validate_email
-
         try:
-            email = validate_email(email, check_deliverability=False).normalized
+            email = normalized_email(email)
         except EmailNotValidError as err:
             problem("warning", f"{name}: email {email!r} left out: {err}")
             email = None

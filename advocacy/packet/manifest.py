@@ -42,11 +42,17 @@ def manifest_csv(rows: Sequence[dict[str, Any]], *, supporters: bool = False) ->
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     columns = SUPPORTER_COLUMNS if supporters else MANIFEST_COLUMNS
     writer.writerow(columns)
+    # csv_safe, inlined: it ran for each of the 370,000 cells of a 23,000-letter manifest
+    starts = FORMULA_STARTS
+    get = dict.get
+    files, warnings = columns.index("files"), columns.index("warnings")
     for row in rows:
-        cells = dict(row)
-        cells["files"] = " ".join(row["files"].values())
-        cells["warnings"] = "; ".join(row["warnings"])
-        writer.writerow([csv_safe(cells.get(column)) for column in columns])
+        cells = [get(row, column) for column in columns]
+        cells[files] = " ".join(row["files"].values())
+        cells[warnings] = "; ".join(row["warnings"])
+        writer.writerow(
+            ["'" + c if isinstance(c, str) and c.startswith(starts) else c for c in cells]
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

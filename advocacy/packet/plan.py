@@ -53,10 +53,11 @@ class PlannedLetter:
 
     job: LetterJob
     digest: str
+    #: computed once: a run looks it up a dozen times a letter (state, records, manifests)
+    key: str = field(init=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return f"{self.job.folder}/{self.job.stem}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", f"{self.job.folder}/{self.job.stem}")
 
 
 @dataclass
@@ -154,9 +155,11 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+_SORTED_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=_plain).encode
+
+
 def digest(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=_plain)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_SORTED_JSON(parts).encode("utf-8")).hexdigest()
 
 
 def _file_digest(path: Path | None) -> str | None:

@@ -17,7 +17,7 @@ from advocacy import __version__
 from advocacy.exceptions import AdvocacyError, DataError, OutputError
 from advocacy.formats import FILE_FORMATS, suffix
 from advocacy.inputs import read_input
-from advocacy.jsonfile import dumps_lines
+from advocacy.jsonfile import compact, dumps_lines
 from advocacy.output import atomic_write, inside
 from advocacy.packet.plan import PlannedLetter
 
@@ -144,7 +144,7 @@ class PacketState:
         if self._journal is None:
             self._journal = self.journal_path.open("a", encoding="utf-8")
         entry = {"key": letter.key, "hash": letter.digest, "record": record}
-        self._journal.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._journal.write(compact(entry) + "\n")
         if flush:
             self._journal.flush()
 
