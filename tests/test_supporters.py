@@ -339,3 +339,32 @@ def test_the_sample_supporters_file_reads_cleanly(name):
     assert load.problems == [] and len(load.supporters) >= 5
     data = load_dataset()
     assert all(a.city is not None and a.officials for a in assign(data, load.supporters))
+
+
+def test_an_overview_that_cannot_be_written_is_written_by_the_next_run(tmp_path):
+    """manifest.csv and index.html are written by a child process: its failure fails the run
+    with a one-line error, the overview is not recorded as done, and the next run writes it."""
+    path = write(tmp_path, "Olena Kovalenko,100 Example St,San Jose,CA,95113,,3,,\n")
+    own = tmp_path / "mine"
+    own.mkdir()
+    broken = own / "_supporters-index.html.j2"
+    broken.write_text("{{ totals.letters }} {{ people|no_such_filter }}", encoding="utf-8")
+    out = tmp_path / "campaign"
+    args = ("packet", "--supporters", str(path), "--out", str(out), "--format", "txt,eml")
+    failed = run(*args, "--templates", str(own))
+    assert failed.exit_code != 0
+    assert "_supporters-index.html.j2" in failed.output and "no_such_filter" in failed.output
+    assert "Traceback" not in failed.output
+    assert not (out / "index.html").exists()
+    assert (out / "manifest.json").is_file()  # written by this process
+    state = json.loads((out / ".advocacy-state.json").read_text(encoding="utf-8"))
+    assert "packet" not in state["combined"]
+    assert not (out / ".advocacy-stamp.json").exists()
+
+    broken.write_text("{{ totals.letters }} letters by {{ people|length }}", encoding="utf-8")
+    fixed = run(*args, "--templates", str(own))
+    assert fixed.exit_code == 0, fixed.output
+    assert (out / "index.html").read_text(encoding="utf-8").strip() == "2 letters by 1"
+    assert not [p for p in out.rglob("*.tmp")]
+    again = run(*args, "--templates", str(own))
+    assert "Everything is up to date" in again.output

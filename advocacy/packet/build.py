@@ -18,6 +18,7 @@ from advocacy.generate import write_city_index
 from advocacy.jsonfile import dumps_lines
 from advocacy.output import atomic_write, inside, remove_stale_temporaries
 from advocacy.packet import stamp
+from advocacy.packet.forked import Forked
 from advocacy.packet.mailing import write_mailing
 from advocacy.packet.manifest import letter_title, manifest_csv, manifest_row, tie_dict
 from advocacy.packet.pdf import PACKET_PDF, PacketPdfBuilder, packet_pdf_options, write_packet_pdf
@@ -30,7 +31,7 @@ from advocacy.packet.supporter_pages import (
     page_path,
     recorded,
 )
-from advocacy.packet.supporters_files import write_supporter_files
+from advocacy.packet.supporters_files import finish_overview, write_supporter_files
 from advocacy.packet.supporters_plan import SUPPORTERS_FOLDER
 from advocacy.packet.workers import Unit, render_letters, render_units, result_of
 from advocacy.templating import shared_environment
@@ -94,6 +95,7 @@ def build_packet(
         if on_start is not None:
             on_start(len(todo))
         builder = None
+        overview: Forked | None = None  # a child writing part of a supporters packet's overview
         if todo and "pdf" in settings.formats and plan.supporters is None:
             builder = PacketPdfBuilder(plan, settings, records)
         try:
@@ -132,14 +134,18 @@ def build_packet(
                     if report.mailing is not None and report.mailing.written:
                         report.combined_written += list(report.mailing.files)
             else:
-                write_supporter_files(plan, settings, state, records, report)
+                overview = write_supporter_files(plan, settings, state, records, report)
         except KeyboardInterrupt:
             report.interrupted = True
         finally:
             if builder is not None:
                 builder.close()
                 builder.discard()
-            state.save()
+            try:
+                state.save()
+            finally:
+                if overview is not None:
+                    _finish_overview(overview, state, report)
         if settings.fingerprint is not None and _finished(report):
             files, known = _stamp_files(state)
             # only a shortcut for the next run: without it (a full disk) that run checks the
@@ -148,6 +154,16 @@ def build_packet(
                 stamp.write(out, settings.fingerprint, files, _stamp_summary(report), known)
     report.elapsed = clock() - started
     return report
+
+
+def _finish_overview(overview: Forked, state: PacketState, report: PacketReport) -> None:
+    """Wait for the child writing the overview; if it failed, save the state again without
+    the overview recorded as written, and raise its error."""
+    try:
+        finish_overview(overview, state, report.interrupted)
+    except BaseException:
+        state.save()
+        raise
 
 
 def _stamp_files(state: PacketState) -> tuple[list[str], dict[str, int]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +83,14 @@ def write_page(
     date: dt.date,
     group: Any,
     results: Sequence[LetterResult],
+    place: Callable[[Path, str, str], Path] | None = None,
 ) -> tuple[str, int]:
-    """Write ``group``'s page from its letters' results; return its path and size."""
+    """Write ``group``'s page from its letters' results; return its path and size.
+
+    ``place(out, folder, name)`` gives the checked path of a file in the output folder
+    (``LetterFactory.path``, which knows the folders it has resolved already); by default
+    the path is resolved in full (``inside``): a system call a path component.
+    """
     shown = page_formats(formats)
     rows = [letter_row(group, result) for result in results]
     letters = [
@@ -100,9 +106,10 @@ def write_page(
     environment = shared_environment(tuple(folders), html=True)
     page = environment.get_template(SUPPORTER_INDEX).render(context).encode("utf-8")
     relative = page_path(group.folder)
+    target = place(out, group.folder, PAGE_NAME) if place else inside(out, relative)
     # like the letters, not fsynced: the state records the page's size with its hash, and a
     # page missing or cut short (a power cut) is written again by the next run
-    atomic_write(inside(out, relative), page, durable=False)
+    atomic_write(target, page, durable=False)
     return relative, len(page)
 
 

@@ -14,6 +14,7 @@ Each file is written again only when what it shows changed (hashes in the packet
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from collections import Counter
@@ -22,11 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from advocacy import __version__
 from advocacy.exceptions import AdvocacyError
 from advocacy.generate import LetterResult
 from advocacy.jsonfile import dumps_lines
 from advocacy.output import atomic_stream, atomic_write, inside
+from advocacy.packet.forked import Forked, in_child
 from advocacy.packet.manifest import manifest_csv, tie_dict
 from advocacy.packet.plan import PacketPlan, PacketSettings, digest
 from advocacy.packet.report import SupportersSummary
@@ -34,7 +38,7 @@ from advocacy.packet.state import PacketState
 from advocacy.packet.supporter_pages import letter_row
 from advocacy.packet.supporter_pages import person as supporter_person
 from advocacy.packet.workers import result_of
-from advocacy.templating import shared_environment
+from advocacy.templating import shared_environment, template_error
 from advocacy.text import slugify
 
 OFFICIALS_FOLDER = "officials"
@@ -62,9 +66,10 @@ def write_supporter_files(
     state: PacketState,
     records: dict[str, dict[str, Any]],
     report: Any,
-) -> None:
+) -> Forked | None:
     """Write the officials' bundles, the index and the manifests (the supporters' pages are
-    written with their letters)."""
+    written with their letters). Part of the overview is written by a child process: pass
+    the handle returned to :func:`finish_overview` once the state is saved."""
     out = settings.out
     supporters = plan.supporters
     summary = SupportersSummary(
@@ -118,7 +123,7 @@ def write_supporter_files(
         }
         for key, b in sorted(bundles.items(), key=lambda item: (item[1].city.label, item[0][1]))
     ]
-    _write_overview(out, settings, state, plan, rows, people, officials, summary, report)
+    return _write_overview(out, settings, state, plan, rows, people, officials, summary, report)
 
 
 def letter_title_of(bundle: _Bundle) -> str:
@@ -142,7 +147,10 @@ def _count_results(results: Sequence[LetterResult], report: Any) -> None:
 
 def _render(settings: PacketSettings, name: str, context: dict[str, Any]) -> bytes:
     environment = shared_environment(tuple(settings.folders), html=True)
-    return environment.get_template(name).render(context).encode("utf-8")
+    try:
+        return environment.get_template(name).render(context).encode("utf-8")
+    except jinja2.TemplateError as err:
+        raise template_error(err, name) from err
 
 
 COVER_CSS = (
@@ -255,8 +263,13 @@ def _write_overview(
     officials: list[dict[str, Any]],
     summary: SupportersSummary,
     report: Any,
-) -> None:
-    """``index.html``, ``manifest.csv`` and ``manifest.json`` at the top of the folder."""
+) -> Forked | None:
+    """``index.html``, ``manifest.csv`` and ``manifest.json`` at the top of the folder.
+
+    The CSV and ``index.html`` are written by a child process (:mod:`forked`) while this one
+    writes ``manifest.json`` and goes on to the state: the returned handle says when they are
+    done (None: nothing to write, all three are up to date).
+    """
     totals = {
         "supporters": summary.supporters,
         "duplicates": summary.duplicates,
@@ -272,13 +285,6 @@ def _write_overview(
         {"city": c.city.label, "tie": tie_dict(c.city), "letters": len(c.letters)}
         for c in plan.cities
     ]
-    overview_hash = digest(
-        plan.inputs_digest, rows, people, officials, summary.identical, summary.reasons, totals
-    )
-    names = ["index.html", "manifest.csv", "manifest.json"]
-    if state.combined.get("packet") == overview_hash and all((out / n).is_file() for n in names):
-        return
-    state.combined.pop("packet", None)
     manifest = {
         "advocacy_version": __version__,
         "date": settings.date.isoformat(),
@@ -289,11 +295,18 @@ def _write_overview(
         "officials": officials,
         "letters": rows,
     }
-    atomic_write(
-        out / "manifest.json",
-        dumps_lines(manifest).encode("utf-8"),
+    manifest_json = dumps_lines(manifest).encode("utf-8")
+    # the manifest holds every letter's row, the officials and the totals: what the page
+    # shows besides is each supporter and what could not be written for them
+    overview_hash = digest(
+        plan.inputs_digest,
+        hashlib.sha256(manifest_json).hexdigest(),
+        [(p["name"], p["city"], p["folder"], p["reasons"]) for p in people],
     )
-    atomic_write(out / "manifest.csv", manifest_csv(rows, supporters=True))
+    names = ["index.html", "manifest.csv", "manifest.json"]
+    if state.combined.get("packet") == overview_hash and all((out / n).is_file() for n in names):
+        return None
+    state.combined.pop("packet", None)
     context = {
         "totals": totals,
         "cities": cities,
@@ -305,7 +318,37 @@ def _write_overview(
         "version": __version__,
         "slug": slugify,
     }
-    atomic_write(out / "index.html", _render(settings, SUPPORTERS_INDEX, context))
+
+    def write_csv_and_page() -> None:
+        atomic_write(out / "manifest.csv", manifest_csv(rows, supporters=True))
+        atomic_write(out / "index.html", _render(settings, SUPPORTERS_INDEX, context))
+
+    child = in_child(write_csv_and_page)
+    try:
+        atomic_write(out / "manifest.json", manifest_json)
+    except BaseException:
+        child.cancel()
+        raise
     report.combined_written += names
     if not report.pending and not report.interrupted:
+        # recorded now, to be saved with the state while the child writes; taken back if
+        # the child fails (finish_overview)
         state.combined["packet"] = overview_hash
+    return child
+
+
+def finish_overview(child: Forked | None, state: PacketState, interrupted: bool) -> None:
+    """Wait for the child writing ``manifest.csv`` and ``index.html``; when it failed, the
+    overview is not recorded as written (the next run writes it again) and its error is
+    raised. A run stopped by Ctrl-C stops the child too."""
+    if child is None:
+        return
+    if interrupted:
+        child.cancel()
+        state.combined.pop("packet", None)
+        return
+    try:
+        child.result()
+    except BaseException:
+        state.combined.pop("packet", None)
+        raise

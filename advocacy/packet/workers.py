@@ -122,7 +122,13 @@ def write_unit(
     if unit.group is not None:
         try:
             path, size = write_page(
-                out, factory.folders, factory.formats, factory.date, unit.group, results
+                out,
+                factory.folders,
+                factory.formats,
+                factory.date,
+                unit.group,
+                results,
+                factory.path,
             )
             page = (path, size, None)
         except Exception as err:  # noqa: BLE001 - reported with the supporter's name
