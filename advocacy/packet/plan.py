@@ -208,18 +208,29 @@ def inputs_digest(settings: PacketSettings) -> str:
     )
 
 
-def letter_digest(inputs: str, job: LetterJob, shared: str | None = None) -> str:
+def letter_digest(
+    inputs: str, job: LetterJob, shared: str | None = None, writer: str | None = None
+) -> str:
     """Hash one letter: the shared inputs, the official's record, the ties and the template
     (and a supporter's letter: the supporter, their note and their folder).
 
     ``shared`` is :func:`official_letter_digest` of the job, when the caller already has it
-    (every supporter writing to one official shares it).
+    (every supporter writing to one official shares it), and ``writer`` its
+    :func:`writer_digest` (every letter of one supporter shares that).
     """
     base = shared or official_letter_digest(inputs, job)
     if job.sender is None:
         return base
+    both = f"{base} {writer or writer_digest(job)}"  # two hex digests: no JSON needed
+    return hashlib.sha256(both.encode("ascii")).hexdigest()
+
+
+def writer_digest(job: LetterJob) -> str:
+    """Hash what a supporter's letters share whoever they go to: the supporter as sender,
+    their note and their folder (computed once for all of a supporter's letters)."""
+    assert job.sender is not None
     sender = {name: getattr(job.sender, name) for name in job.sender.__dataclass_fields__}
-    return digest(base, sender, job.personal, job.group)
+    return digest(sender, job.personal, job.group)
 
 
 def official_letter_digest(inputs: str, job: LetterJob) -> str:

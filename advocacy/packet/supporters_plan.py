@@ -20,6 +20,7 @@ from advocacy.packet.plan import (
     inputs_digest,
     letter_digest,
     official_letter_digest,
+    writer_digest,
 )
 from advocacy.supporters import Supporter, SupporterLoad, assign
 from advocacy.templating import TemplateInfo
@@ -101,6 +102,7 @@ def plan_supporters(
         by_official = {id(job.official): job for job in jobs}
         skipped_by_official = {id(s.official): s.reason for s in skipped}
         sender = supporter.sender()
+        writer: str | None = None  # the writer_digest of this supporter's letters
         for official in assignment.officials:
             job = by_official.get(id(official))
             if job is None:
@@ -120,7 +122,8 @@ def plan_supporters(
             shared = shared_digests.get(id(job))
             if shared is None:
                 shared = shared_digests[id(job)] = official_letter_digest(inputs, job)
-            planned = PlannedLetter(mine, letter_digest(inputs, mine, shared))
+            writer = writer or writer_digest(mine)
+            planned = PlannedLetter(mine, letter_digest(inputs, mine, shared, writer))
             group.letters.append(planned)
             city_plans[city.slug].letters.append(planned)
     ordered = sorted(city_plans.values(), key=lambda c: c.city.label.casefold())
