@@ -20,6 +20,11 @@ from many scripts, spread over every city whose tie is not terminated) and, in o
 5. with ``--memory-letters N``: the peak memory (PSS summed over the packet's processes) of a
    cold text packet of N letters, sampled in a run of its own.
 
+Before each cold run it prints what creating a file costs on the disk at that moment
+(``creation_probe``): on this machine's ext4 without a journal, files created within minutes
+of a large deletion cost several times more CPU, whoever deleted them. The benchmark keeps
+each run's output until it ends, so it does not slow its own next run down that way.
+
 mailmerge is installed in a virtual environment of the benchmark's own (``--mailmerge-venv``,
 by default ``~/.cache/advocacy-bench/mailmerge``), never as a dependency of the project.
 
@@ -166,6 +171,7 @@ def supporters_run(count: int, workdir: Path, program: Path, jobs: int, memory: 
     path = workdir / f"supporters-{count}.csv"
     synthetic.write(path, synthetic.make_rows(count, 2022, 0.3, 0.0))
     out = workdir / f"supporters-out-{count}"
+    probe = creation_probe(workdir)
     cold, sampler, cold_cpu = run(packet_command(None, out, jobs, path), workdir, memory)
     manifest = out / "manifest.csv"
     with manifest.open(encoding="utf-8-sig") as handle:
@@ -183,7 +189,7 @@ def supporters_run(count: int, workdir: Path, program: Path, jobs: int, memory: 
         handle.write("Nova Added,1 Added St,San Jose,CA,95113,nova@example.org,,3,\n")
     added, _, added_cpu = run(packet_command(None, out, jobs, path), workdir)
     ours, theirs = letters / cold, messages / mm_wall
-    print(f"\n{count} supporters ({load()}):")
+    print(f"\n{count} supporters ({load()}; before the cold run, {probe}):")
     print(f"  advocacy packet --supporters, cold  {cold:7.2f} s  {letters} letters"
           f"  {ours:7.0f} letters/s  CPU {cold_cpu:.2f} s "
           f"({cold_cpu / max(letters, 1) * 1000:.2f} ms/letter)")  # fmt: skip
@@ -252,6 +258,7 @@ def all_formats_run(count: int, workdir: Path, jobs: int) -> None:
         f"from pathlib import Path; print(b.naive_supporters(Path({str(path)!r}), "
         f"Path({str(naive_out)!r})))"
     )
+    probe = creation_probe(workdir)
     naive, _, naive_cpu = run([sys.executable, "-c", code], workdir)
     out = workdir / "supporters-all-out"
     command = [
@@ -261,7 +268,7 @@ def all_formats_run(count: int, workdir: Path, jobs: int) -> None:
     cold, _, cold_cpu = run(command, workdir)
     letters = sum(1 for _ in out.glob("supporters/*/*.pdf"))
     naive_letters = sum(1 for _ in naive_out.glob("supporters/*/*.pdf"))
-    print(f"\nall formats, {count} supporters ({load()}):")
+    print(f"\nall formats, {count} supporters ({load()}; before the naive loop, {probe}):")
     print(f"  naive loop (PDF + DOCX a letter, one process)  {naive:7.2f} s  {naive_letters} "
           f"letters  CPU {naive_cpu:.1f} s")  # fmt: skip
     print(f"  advocacy packet --supporters (pdf, docx, eml, txt, mailto, bundles, pages) "
@@ -272,6 +279,26 @@ def all_formats_run(count: int, workdir: Path, jobs: int) -> None:
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def creation_probe(workdir: Path, folders: int = 300) -> str:
+    """What creating files costs on this disk now: CPU time (user + system) a new folder or
+    file, for ``folders`` new folders holding two 2 KB files each (as a supporter's letters).
+
+    A packet creates tens of thousands of files; on an ext4 file system without a journal
+    (this machine's), the kernel passes over every inode freed in the last one to six minutes
+    before it reuses one, one at a time, so right after a large deletion (another run's
+    output) each new file costs several times more. The figure says which case a run was in.
+    """
+    base = Path(tempfile.mkdtemp(prefix="probe-", dir=workdir))
+    started = time.process_time()
+    for number in range(folders):
+        folder = base / str(number)
+        folder.mkdir()
+        for name in ("a.eml", "a.txt"):
+            (folder / name).write_bytes(b"x" * 2048)
+    cost = (time.process_time() - started) / (folders * 3) * 1e6
+    return f"creating a file or folder costs {cost:.0f} us of CPU"
 
 
 def main() -> None:
@@ -307,12 +334,13 @@ def main() -> None:
             write_contacts(contacts, size)
             inputs = mailmerge_inputs(contacts, workdir)
             out = workdir / f"packet-{size}"
+            probe = creation_probe(workdir)
             cold, _, cold_cpu = run(packet_command(contacts, out, args.jobs), workdir)
             letters = sum(1 for _ in out.glob("*/*.txt"))
             mm_wall, mm_cpu, messages = run_mailmerge(program, inputs, workdir)
             rerun, _, rerun_cpu = run(packet_command(contacts, out, args.jobs), workdir)
             ours, theirs = letters / cold, messages / mm_wall
-            print(f"\n{size} officials ({load()}):")
+            print(f"\n{size} officials ({load()}; before the cold run, {probe}):")
             print(f"  advocacy packet --format {FORMATS}, cold  {cold:7.2f} s  {letters} letters"
                   f"  {ours:7.0f} letters/s  CPU {cold_cpu:.2f} s "
                   f"({cold_cpu / letters * 1000:.2f} ms/letter)")  # fmt: skip
@@ -324,7 +352,8 @@ def main() -> None:
                 f"  rerun, nothing changed                  {rerun:7.2f} s  "
                 f"{rerun / cold * 100:.1f}% of cold (target <= 5%), CPU {rerun_cpu:.2f} s"
             )
-            shutil.rmtree(out, ignore_errors=True)
+            # kept until the end: deleting thousands of files slows down creating the next
+            # run's (creation_probe)
         if args.supporters:
             supporters_run(args.supporters, workdir, program, args.jobs, memory=True)
         if args.all_formats:
