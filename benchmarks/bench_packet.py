@@ -392,10 +392,11 @@ def design(workdir: Path, letters: int = 24) -> None:
 def letter_cost(workdir: Path, letters: int, jobs: int, packets: bool = True) -> None:
     """CPU time a letter costs: ours against the naive loop, side by side in one run.
 
-    In one process (``time.process_time``, after one warm-up letter each), taking turns
-    letter by letter: the naive loop (``HTML(string=page).write_pdf()`` on the page with its
-    stylesheet inlined, plus a python-docx ``Document()`` for the all-format figure) and the
-    packet's renderers (PDF only; all formats: pdf, docx, eml, txt, mailto). Then (unless
+    In one process (``time.process_time``, after one warm-up batch each), taking turns
+    batch by batch (the 8 letters a packet's worker lays out as one document): the naive loop
+    (``HTML(string=page).write_pdf()`` on the page with its stylesheet inlined, plus a
+    python-docx ``Document()`` for the all-format figure) and the packet's renderers (PDF
+    only, ``render_many``; all formats: pdf, docx, eml, txt, mailto). Then (unless
     ``packets`` is false) cold packets, PDF only and all formats, whose CPU time (parent and
     workers) is divided by the letters written.
     """
@@ -411,6 +412,7 @@ def letter_cost(workdir: Path, letters: int, jobs: int, packets: bool = True) ->
     from advocacy.formats.text import paragraph_lines
     from advocacy.generate import LetterFactory, plan_city
     from advocacy.models import Sender
+    from advocacy.packet.workers import PDF_BATCH
     from advocacy.templating import search_path
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -423,7 +425,7 @@ def letter_cost(workdir: Path, letters: int, jobs: int, packets: bool = True) ->
     for city in data.cities():
         if city.tie.status != "terminated":
             jobs_ += plan_city(data, city, folders)[0]
-    composed = [factory.compose(job) for job in jobs_[: letters + 1]]
+    composed = [factory.compose(job) for job in jobs_[: letters + PDF_BATCH]]
     style = Style(tuple(folders))
     base = str(folders[-1]) + "/"
 
@@ -438,37 +440,52 @@ def letter_cost(workdir: Path, letters: int, jobs: int, packets: bool = True) ->
         document.save(io.BytesIO())
 
     renderers = {name: renderer(name, style) for name in FORMATS}
+    batch = PDF_BATCH  # the letters a packet's worker lays out as one document
+
+    def ours_pdf(letters) -> None:  # noqa: ANN001
+        renderers["pdf"].render_many(letters)
+
+    def ours_all(letters) -> None:  # noqa: ANN001
+        renderers["pdf"].render_many(letters)
+        for letter in letters:
+            for name, r in renderers.items():
+                if name != "pdf":
+                    r.render(letter)
+
+    def each(function):  # noqa: ANN001, ANN202
+        return lambda letters: [function(letter) for letter in letters]
 
     def cpu_ms(*functions) -> list[float]:  # noqa: ANN002
-        """CPU time a letter of each function, in ms. They take turns letter by letter (in
-        alternating order), so a change in the machine's load falls on all of them alike."""
+        """CPU time a letter of each function, in ms. They take turns batch by batch (in
+        alternating order) on the same letters, so a change in the machine's load falls on
+        all of them alike."""
         for function in functions:
-            function(composed[0])  # warm-up: fonts, stylesheet
+            function(composed[:batch])  # warm-up: fonts, stylesheet
         totals = [0.0] * len(functions)
-        for index, letter in enumerate(composed[1:]):
-            for turn in (reversed if index % 2 else list)(range(len(functions))):
+        rest = composed[batch:]
+        for index in range(0, len(rest), batch):
+            letters = rest[index : index + batch]
+            for turn in (reversed if index // batch % 2 else list)(range(len(functions))):
                 started = time.process_time()
-                functions[turn](letter)
+                functions[turn](letters)
                 totals[turn] += time.process_time() - started
-        return [total / (len(composed) - 1) * 1000 for total in totals]
+        return [total / len(rest) * 1000 for total in totals]
 
-    pdfs = [renderers["pdf"].render(letter) for letter in composed[1:]]
+    pdfs = renderers["pdf"].render_many(composed[batch:])
     pages = sum(len(PdfReader(io.BytesIO(pdf)).pages) for pdf in pdfs) / len(pdfs)
     load = os.getloadavg()[0]
-    naive, ours, naive_doc, ours_all = cpu_ms(
-        naive_pdf,
-        renderers["pdf"].render,
-        naive_docx,
-        lambda letter: [r.render(letter) for r in renderers.values()],
+    naive, ours, naive_doc, ours_every = cpu_ms(
+        each(naive_pdf), ours_pdf, each(naive_docx), ours_all
     )
     naive_all = naive + naive_doc
-    n = len(composed) - 1
-    print(f"\nCPU time a letter, one process, {n} letters ({pages:.2f} pages a letter):")
+    n = len(composed) - batch
+    print(f"\nCPU time a letter, one process, {n} letters ({pages:.2f} pages a letter), "
+          f"ours {batch} letters a document:")  # fmt: skip
     print(f"  {'naive HTML(string).write_pdf()':<44} {naive:6.1f} ms")
     print(f"  {'ours, PDF (Renderer.render)':<44} {ours:6.1f} ms  ratio {ours / naive:.2f}")
     print(f"  {'naive, PDF + python-docx Document()':<44} {naive_all:6.1f} ms")
-    print(f"  {'ours, all formats (pdf docx eml txt mailto)':<44} {ours_all:6.1f} ms  "
-          f"ratio {ours_all / naive_all:.2f}")  # fmt: skip
+    print(f"  {'ours, all formats (pdf docx eml txt mailto)':<44} {ours_every:6.1f} ms  "
+          f"ratio {ours_every / naive_all:.2f}")  # fmt: skip
     for label, formats in (("PDF only", "pdf"), ("all formats", None))[: 2 if packets else 0]:
         command = packet_command(workdir / "contacts.csv", workdir / f"cost-{label[:3]}", jobs)
         if formats:

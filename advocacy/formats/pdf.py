@@ -29,6 +29,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from advocacy.exceptions import RenderFailed
 from advocacy.formats import Style
 from advocacy.formats.html import LAYOUT, STYLESHEET, find_stylesheet, layout, render_html
+from advocacy.formats.pdf_batch import Batch
 from advocacy.letter import Letter
 from advocacy.templating import builtin_dir
 
@@ -170,6 +171,9 @@ class Renderer:
         self._stylesheets: dict[Path, CSS] = {}
         self._xml_layout: bool | None = None
         self._builtin_look: bool | None = None
+        self._batch: Batch | None = None
+        #: PDFs laid out ahead (:mod:`advocacy.formats.pdf_batch`), by ``id`` of their letter
+        self._kept: dict[int, tuple[Letter, bytes]] = {}
 
     @property
     def xml_layout(self) -> bool:
@@ -209,19 +213,41 @@ class Renderer:
                 raise RenderFailed(f"cannot read stylesheet {path}: {err}") from err
         return [self._stylesheets[key]]
 
+    @property
+    def batch(self) -> Batch:
+        """Lays several letters out as one document (:mod:`advocacy.formats.pdf_batch`)."""
+        if self._batch is None:
+            self._batch = Batch(self)
+        return self._batch
+
+    def parse(self, page: str) -> HTML:
+        """The letter's page as WeasyPrint's :class:`HTML`."""
+        if self.xml_layout:
+            html_class = LetterHTML if self.builtin_look else HTML
+            return parse_page(page, self.base_url, self.fetcher, html_class)
+        return HTML(string=page, base_url=self.base_url, url_fetcher=self.fetcher)
+
     def layout(self, letter: Letter, *, compact: bool = False) -> Document:
         """Lay the letter out (WeasyPrint's ``Document``: its pages, not yet drawn)."""
         page = render_html(letter, self.style, inline_stylesheet=False, compact=compact)
-        if self.xml_layout:
-            html_class = LetterHTML if self.builtin_look else HTML
-            html = parse_page(page, self.base_url, self.fetcher, html_class)
-        else:
-            html = HTML(string=page, base_url=self.base_url, url_fetcher=self.fetcher)
-        return html.render(
+        return self.parse(page).render(
             stylesheets=self.stylesheets(), font_config=self.font_config, **self.options
         )
 
+    def keep(self, letters: Sequence[Letter], written: dict[int, bytes]) -> None:
+        """Have :meth:`render` return ``written[i]`` for ``letters[i]`` (the same object),
+        instead of what was kept before."""
+        self._kept = {id(letters[index]): (letters[index], pdf) for index, pdf in written.items()}
+
+    def render_many(self, letters: Sequence[Letter]) -> list[bytes]:
+        """The letters' PDFs, laid out together where they can be (the same bytes)."""
+        written = self.batch.render(letters)
+        return [written.get(index) or self.render(letter) for index, letter in enumerate(letters)]
+
     def render(self, letter: Letter) -> bytes:
+        kept = self._kept.pop(id(letter), None)
+        if kept is not None and kept[0] is letter:
+            return kept[1]
         document = self.layout(letter)
         if len(document.pages) == 2 and not letter.appendix:
             # A few lines over: tighter spacing may bring the letter back to one page.
