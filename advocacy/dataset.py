@@ -35,11 +35,13 @@ class City:
     state: str
     ties: tuple[Tie, ...]
 
-    @property
+    # computed once a city (a packet asks for them a few times a letter; the fields are
+    # frozen, so the values cannot go stale)
+    @cached_property
     def label(self) -> str:
         return f"{self.name}, {self.state}"
 
-    @property
+    @cached_property
     def slug(self) -> str:
         return slugify(f"{self.name}-{self.state}")
 

@@ -18,7 +18,6 @@ import hashlib
 import html
 import json
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ import jinja2
 
 from advocacy import __version__
 from advocacy.exceptions import AdvocacyError
-from advocacy.generate import LetterResult
 from advocacy.jsonfile import dumps_lines
 from advocacy.output import atomic_stream, atomic_write, inside
 from advocacy.packet.forked import Forked, in_child
@@ -35,9 +33,7 @@ from advocacy.packet.manifest import manifest_csv, tie_dict
 from advocacy.packet.plan import PacketPlan, PacketSettings, digest
 from advocacy.packet.report import SupportersSummary
 from advocacy.packet.state import PacketState
-from advocacy.packet.supporter_pages import letter_row
 from advocacy.packet.supporter_pages import person as supporter_person
-from advocacy.packet.workers import result_of
 from advocacy.templating import shared_environment, template_error
 from advocacy.text import slugify
 
@@ -83,26 +79,35 @@ def write_supporter_files(
     people: list[dict[str, Any]] = []
     bundles: dict[tuple[str, str], _Bundle] = {}
     bodies: dict[tuple[str, str], Counter[str]] = {}
+    bases: dict[tuple[int, int, int], dict[str, Any]] = {}
     for group in supporters.groups:
-        results = [result_of(p.job, records.get(p.key, _PENDING)) for p in group.letters]
-        letters = [letter_row(group, r) for r in results]
-        for row in letters:  # the link itself is on the supporter's page
-            row.pop("mailto", None)
-        summary.reasons.extend((group.supporter.name, reason) for reason in group.reasons)
-        _count_results(results, report)
-        for planned, result, row in zip(group.letters, results, letters, strict=True):
+        supporter = group.supporter
+        letters: list[dict[str, Any]] = []
+        for planned in group.letters:
+            job = planned.job
+            record = records.get(planned.key, _PENDING)
+            row = _row(bases, job, record)
+            row.update(
+                supporter=supporter.name,
+                supporter_folder=group.folder,
+                stem=job.stem,
+                personal=bool(job.personal),
+            )
+            letters.append(row)
             rows.append(row)
-            job = result.job
+            _count(job, row, bool(record.get("mailto")), report)
             key = (job.city.slug, job.stem)
             if job.personal:
                 summary.personal += 1
-            elif result.body:
-                bodies.setdefault(key, Counter())[result.body] += 1
-            bundle = bundles.setdefault(key, _Bundle(job.city, job.official, job.stem))
-            if result.status == "ok" and "pdf" in result.files:
-                bundle.letters.append((group.supporter.name, result.files["pdf"], planned.digest))
-        person = supporter_person(group, letters)
-        people.append(person)
+            elif record.get("body"):
+                bodies.setdefault(key, Counter())[record["body"]] += 1
+            bundle = bundles.get(key)
+            if bundle is None:
+                bundle = bundles[key] = _Bundle(job.city, job.official, job.stem)
+            if row["status"] == "ok" and "pdf" in row["files"]:
+                bundle.letters.append((supporter.name, row["files"]["pdf"], planned.digest))
+        summary.reasons.extend((supporter.name, reason) for reason in group.reasons)
+        people.append(supporter_person(group, letters))
     names = {(b.city.slug, b.stem): b.official.name for b in bundles.values()}
     for key, counts in bodies.items():
         alike = max(counts.values(), default=0)
@@ -132,17 +137,49 @@ def letter_title_of(bundle: _Bundle) -> str:
     return f"{official.display_title}{where}"
 
 
-def _count_results(results: Sequence[LetterResult], report: Any) -> None:
-    for result in results:
-        label, name = result.job.city.label, result.job.official.name
-        who = f"{name} (from {result.job.sender.name if result.job.sender else '?'})"
-        if result.status == "failed":
-            report.failed.append((label, who, result.error or "failed"))
-        report.warnings.extend((label, who, w) for w in result.warnings)
-        for format_name in result.files:
-            report.files[format_name] = report.files.get(format_name, 0) + 1
-        if result.mailto:
-            report.files["mailto"] = report.files.get("mailto", 0) + 1
+def _row(
+    bases: dict[tuple[int, int, int], dict[str, Any]], job: Any, record: dict[str, Any]
+) -> dict[str, Any]:
+    """A letter's row of the manifests (``letter_row`` without its ``mailto`` link, which
+    is on the supporter's page), built from its record: the official's part is made once
+    per official and copied (a packet has 25,000 rows)."""
+    key = (id(job.official), id(job.template), id(job.city))
+    base = bases.get(key)
+    if base is None:
+        official = job.official
+        base = bases[key] = {
+            "city": job.city.label,
+            "city_folder": job.city.slug,
+            "official": official.name,
+            "role": official.role,
+            "title": official.display_title,
+            "district": official.district,
+            "email": official.email,
+            "template": job.template.name,
+        }
+    return {
+        **base,
+        "subject": record.get("subject") or "",
+        "files": dict(record.get("files") or {}),
+        "mailto_length": int(record.get("mailto_length") or 0),
+        "warnings": list(record.get("warnings") or []),
+        "status": record.get("status", "failed"),
+        "error": record.get("error"),
+    }
+
+
+def _count(job: Any, row: dict[str, Any], mailto: bool, report: Any) -> None:
+    """Count a letter's files in the report, and its failure and warnings."""
+    label = row["city"]
+    who = f"{row['official']} (from {job.sender.name if job.sender else '?'})"
+    if row["status"] == "failed":
+        report.failed.append((label, who, row["error"] or "failed"))
+    report.warnings.extend((label, who, w) for w in row["warnings"])
+    files = report.files
+    for format_name in row["files"]:
+        files[format_name] = files.get(format_name, 0) + 1
+    if mailto:
+        files["mailto"] = files.get("mailto", 0) + 1
 
 
 def _render(settings: PacketSettings, name: str, context: dict[str, Any]) -> bytes:
