@@ -65,6 +65,7 @@ def parse_city_line(line: str) -> Place | None:
     return Place(city, code, match.group("zip") or "")
 
 
+@functools.lru_cache(maxsize=256)  # asked five times a letter, for the same few senders
 def place_of(sender: Sender) -> Place | None:
     """The sender's city and state: explicit fields first, else the address's last line."""
     if sender.city:

@@ -214,7 +214,7 @@ def body(text: str) -> bytes:
     # b2a_qp ends its soft line breaks as the data's first line ends: CRLF here
     encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
     lines = encoded.split(b"\r\n")
-    if all(len(line) <= 76 for line in lines):
+    if max(map(len, lines)) <= 76:  # split() gives one line at least
         return encoded
     # b2a_qp can make a line of 77 when it encodes a space or tab before a line end as "=20"
     return b"\r\n".join(_qp_split(line) for line in lines)
