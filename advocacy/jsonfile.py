@@ -10,6 +10,7 @@ diffable a record a line, and is the same JSON.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 #: ``json.dumps(value, ensure_ascii=False)``, without building an encoder for every call
@@ -18,18 +19,52 @@ compact = json.JSONEncoder(ensure_ascii=False).encode
 _compact = compact
 
 
+def iter_lines(document: dict[str, Any]) -> Iterator[str]:
+    """The text of :func:`dumps_lines`, piece by piece: a key a line, and a line for each
+    item of a list or object value (its items encoded compactly)."""
+    yield "{\n"
+    first = True
+    for key, value in document.items():
+        if not first:
+            yield ",\n"
+        first = False
+        name = _compact(str(key))
+        if isinstance(value, list) and value:
+            yield f" {name}: [\n  "
+            for index, item in enumerate(value):
+                yield (",\n  " if index else "") + _compact(item)
+            yield "\n ]"
+        elif isinstance(value, dict) and value:
+            yield f" {name}: {{\n  "
+            for index, (item_key, item) in enumerate(value.items()):
+                yield (",\n  " if index else "") + f"{_compact(str(item_key))}: {_compact(item)}"
+            yield "\n }"
+        else:
+            yield f" {name}: {_compact(value)}"
+    yield "\n}\n"
+
+
 def dumps_lines(document: dict[str, Any]) -> str:
     """``document`` as JSON text: a key a line, and a line for each item of a list or object
     value (its items encoded compactly); ends with a newline."""
-    parts: list[str] = []
-    for key, value in document.items():
-        name = _compact(str(key))
-        if isinstance(value, list) and value:
-            items = ",\n  ".join(_compact(item) for item in value)
-            parts.append(f" {name}: [\n  {items}\n ]")
-        elif isinstance(value, dict) and value:
-            items = ",\n  ".join(f"{_compact(str(k))}: {_compact(v)}" for k, v in value.items())
-            parts.append(f" {name}: {{\n  {items}\n }}")
-        else:
-            parts.append(f" {name}: {_compact(value)}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+    return "".join(iter_lines(document))
+
+
+def encoded_lines(document: dict[str, Any], size: int = 1 << 16) -> Iterator[bytes]:
+    """:func:`dumps_lines` as UTF-8, in chunks of about ``size`` bytes.
+
+    Written chunk by chunk, a 25,000-letter manifest never exists whole in memory: joined
+    first, its text took two or four bytes a character (a name in Cyrillic or Devanagari
+    makes Python store the whole text that way), then its bytes again.
+    """
+    pending: list[bytes] = []
+    length = 0
+    for piece in iter_lines(document):
+        data = piece.encode("utf-8")
+        pending.append(data)
+        length += len(data)
+        if length >= size:
+            yield b"".join(pending)
+            pending, length = [], 0
+    if pending:
+        yield b"".join(pending)

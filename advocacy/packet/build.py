@@ -15,8 +15,8 @@ from advocacy import __version__
 from advocacy.exceptions import AdvocacyError, TemplateFailed, WorkerDied
 from advocacy.formats import FILE_FORMATS
 from advocacy.generate import write_city_index
-from advocacy.jsonfile import dumps_lines
-from advocacy.output import atomic_write, inside, remove_stale_temporaries
+from advocacy.jsonfile import encoded_lines
+from advocacy.output import atomic_stream, atomic_write, inside, remove_stale_temporaries
 from advocacy.packet import stamp
 from advocacy.packet.forked import Forked
 from advocacy.packet.mailing import write_mailing
@@ -396,10 +396,9 @@ def _write_combined(
         "cities": [{key: value for key, value in c.items() if key != "letters"} for c in cities],
         "letters": rows,
     }
-    atomic_write(
-        out / MANIFEST_JSON,
-        dumps_lines(manifest).encode("utf-8"),
-    )
+    with atomic_stream(out / MANIFEST_JSON) as stream:
+        for chunk in encoded_lines(manifest):
+            stream.write(chunk)
     atomic_write(out / MANIFEST_CSV, manifest_csv(rows))
     if not wants_pdf and state.combined.pop("packet_pages", None) is not None:
         (out / PACKET_PDF).unlink(missing_ok=True)  # ours, from a run that had PDFs

@@ -17,8 +17,8 @@ from advocacy import __version__
 from advocacy.exceptions import AdvocacyError, DataError, OutputError
 from advocacy.formats import FILE_FORMATS, suffix
 from advocacy.inputs import read_input
-from advocacy.jsonfile import compact, dumps_lines
-from advocacy.output import atomic_write, inside
+from advocacy.jsonfile import compact, encoded_lines
+from advocacy.output import atomic_stream, inside
 from advocacy.packet.plan import PlannedLetter
 
 STATE_NAME = ".advocacy-state.json"
@@ -180,8 +180,9 @@ class PacketState:
             "letters": dict(sorted(self.letters.items())),
             "combined": self.combined,
         }
-        data = dumps_lines(snapshot)
-        atomic_write(self.path, data.encode("utf-8"))
+        with atomic_stream(self.path) as stream:  # chunk by chunk: never whole in memory
+            for chunk in encoded_lines(snapshot):
+                stream.write(chunk)
         if self._journal is not None:
             self._journal.close()
             self._journal = None

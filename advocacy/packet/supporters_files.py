@@ -26,10 +26,10 @@ import jinja2
 
 from advocacy import __version__
 from advocacy.exceptions import AdvocacyError
-from advocacy.jsonfile import dumps_lines
+from advocacy.jsonfile import encoded_lines
 from advocacy.output import atomic_stream, atomic_write, inside
 from advocacy.packet.forked import Forked, in_child
-from advocacy.packet.manifest import manifest_csv, tie_dict
+from advocacy.packet.manifest import tie_dict, write_manifest_csv
 from advocacy.packet.plan import PacketPlan, PacketSettings, digest
 from advocacy.packet.report import SupportersSummary
 from advocacy.packet.state import PacketState
@@ -367,7 +367,7 @@ def _write_overview(
         "officials": officials,
         "letters": rows,
     }
-    manifest_json = dumps_lines(manifest).encode("utf-8")
+    manifest_json = b"".join(encoded_lines(manifest))
     # the manifest holds every letter's row, the officials and the totals: what the page
     # shows besides is each supporter and what could not be written for them
     overview_hash = digest(
@@ -392,7 +392,8 @@ def _write_overview(
     }
 
     def write_csv_and_page() -> None:
-        atomic_write(out / "manifest.csv", manifest_csv(rows, supporters=True))
+        with atomic_stream(out / "manifest.csv") as stream:  # row by row
+            write_manifest_csv(stream, rows, supporters=True)
         atomic_write(out / "index.html", _render(settings, SUPPORTERS_INDEX, context))
 
     child = in_child(write_csv_and_page)
