@@ -27,7 +27,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from advocacy.exceptions import RenderFailed
-from advocacy.formats import Style
+from advocacy.formats import Style, pdf_lines
 from advocacy.formats.html import LAYOUT, STYLESHEET, find_stylesheet, layout, render_html
 from advocacy.formats.pdf_batch import Batch
 from advocacy.letter import Letter
@@ -172,6 +172,8 @@ class Renderer:
         self._xml_layout: bool | None = None
         self._builtin_look: bool | None = None
         self._batch: Batch | None = None
+        #: lines of text laid out once for all letters (:mod:`advocacy.formats.pdf_lines`)
+        self.line_cache = pdf_lines.install()
         #: PDFs laid out ahead (:mod:`advocacy.formats.pdf_batch`), by ``id`` of their letter
         self._kept: dict[int, tuple[Letter, bytes]] = {}
 
@@ -230,9 +232,11 @@ class Renderer:
     def layout(self, letter: Letter, *, compact: bool = False) -> Document:
         """Lay the letter out (WeasyPrint's ``Document``: its pages, not yet drawn)."""
         page = render_html(letter, self.style, inline_stylesheet=False, compact=compact)
-        return self.parse(page).render(
-            stylesheets=self.stylesheets(), font_config=self.font_config, **self.options
-        )
+        html = self.parse(page)
+        with pdf_lines.active(self.line_cache):
+            return html.render(
+                stylesheets=self.stylesheets(), font_config=self.font_config, **self.options
+            )
 
     def keep(self, letters: Sequence[Letter], written: dict[int, bytes]) -> None:
         """Have :meth:`render` return ``written[i]`` for ``letters[i]`` (the same object),

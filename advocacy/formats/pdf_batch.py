@@ -31,6 +31,7 @@ from weasyprint.document import Document, DocumentMetadata
 from weasyprint.html import get_html_metadata
 
 from advocacy.exceptions import AdvocacyError
+from advocacy.formats import pdf_lines
 from advocacy.formats.html import find_stylesheet, render_html
 from advocacy.letter import Letter
 
@@ -116,11 +117,12 @@ class Batch:
         root = base.etree_element
         base.wrapper_element = cssselect2.ElementWrapper.from_html_root(root, content_language=None)
         assert self._sheet is not None
-        document = base.render(
-            stylesheets=[*renderer.stylesheets(), self._sheet],
-            font_config=renderer.font_config,
-            **renderer.options,
-        )
+        with pdf_lines.active(renderer.line_cache):
+            document = base.render(
+                stylesheets=[*renderer.stylesheets(), self._sheet],
+                font_config=renderer.font_config,
+                **renderer.options,
+            )
         pages = _pages_by_letter(document, owner, len(htmls))
         written: dict[int, bytes] = {}
         for index, own in enumerate(pages):
