@@ -482,7 +482,7 @@ def letter_cost(workdir: Path, letters: int, jobs: int, packets: bool = True) ->
     print(f"\nCPU time a letter, one process, {n} letters ({pages:.2f} pages a letter), "
           f"ours {batch} letters a document:")  # fmt: skip
     print(f"  {'naive HTML(string).write_pdf()':<44} {naive:6.1f} ms")
-    print(f"  {'ours, PDF (Renderer.render)':<44} {ours:6.1f} ms  ratio {ours / naive:.2f}")
+    print(f"  {'ours, PDF (Renderer.render_many)':<44} {ours:6.1f} ms  ratio {ours / naive:.2f}")
     print(f"  {'naive, PDF + python-docx Document()':<44} {naive_all:6.1f} ms")
     print(f"  {'ours, all formats (pdf docx eml txt mailto)':<44} {ours_every:6.1f} ms  "
           f"ratio {ours_every / naive_all:.2f}")  # fmt: skip

@@ -15,12 +15,14 @@ from __future__ import annotations
 import functools
 import re
 import xml.etree.ElementTree as ElementTree
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import cssselect2
+import pydyf
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
@@ -155,6 +157,31 @@ def parse_page(
     return html_class(string=page, base_url=base_url, url_fetcher=fetcher)
 
 
+#: zlib's level for the letters' streams: its default, where pydyf asks for 9. A letter's
+#: streams (the page, two font subsets, their character maps, the XMP metadata) then take
+#: 1.1 ms to compress instead of 3.0, and 1 % more bytes.
+COMPRESSION = 6
+
+
+def compress_streams(document: Document, pdf: pydyf.PDF, level: int = COMPRESSION) -> None:
+    """A ``write_pdf`` finisher: compress each stream WeasyPrint marked for compression at
+    ``level``, exactly as pydyf would at 9 (the same dictionary, ``/FlateDecode``, the length),
+    so that the PDF differs only in its compressed bytes. pydyf compresses the object and
+    cross-reference streams it builds as it writes, at 9, as before."""
+    for item in pdf.objects:
+        if isinstance(item, pydyf.Stream) and item.compress and isinstance(item.extra, dict):
+            data = b"\n".join(_bytes(part) for part in item.stream)
+            packer = zlib.compressobj(level=level)
+            item.stream = [packer.compress(data) + packer.flush()]
+            item.compress = False
+            item.extra["Filter"] = "/FlateDecode"
+
+
+def _bytes(part: object) -> bytes:
+    """A part of a stream as pydyf writes it (``pydyf._to_bytes``)."""
+    return pydyf._to_bytes(part)  # type: ignore[attr-defined,no-any-return]
+
+
 class Renderer:
     """Render letters to PDF bytes; build once per process and reuse."""
 
@@ -258,6 +285,10 @@ class Renderer:
             compact = self.layout(letter, compact=True)
             if len(compact.pages) == 1:
                 document = compact
-        pdf = document.write_pdf(**self.options)
+        return self.write(document)
+
+    def write(self, document: Document) -> bytes:
+        """The laid-out letter as PDF bytes (streams compressed by :func:`compress_streams`)."""
+        pdf = document.write_pdf(finisher=compress_streams, **self.options)
         assert pdf is not None
         return pdf

@@ -130,9 +130,7 @@ class Batch:
                 continue  # two pages or more: rendered alone (continuation line, compact)
             single = document.copy(own)
             single.metadata = metadata[index]
-            pdf = single.write_pdf(**renderer.options)
-            assert pdf is not None
-            written[positions[index]] = pdf
+            written[positions[index]] = renderer.write(single)
         return written
 
 
