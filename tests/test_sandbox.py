@@ -208,3 +208,26 @@ def test_user_layout_runs_in_the_sandbox(tmp_path: Path) -> None:
         render_html(factory.compose(job), Style(tuple(folders)))
     assert "letter.html.j2:3" in str(caught.value)
     assert "sandbox" in str(caught.value)
+
+
+@pytest.mark.parametrize("html", [False, True])
+def test_attribute_lookups_on_dicts_match_jinjas_sandbox(tmp_path: Path, html: bool) -> None:
+    """``row.name`` on a plain dict has a fast path: it must give what Jinja's own sandbox
+    gives, for keys, for keys named like dict methods, for missing keys and for dunders."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    row = {"name": "Olena", "items": "not the method", "get": 3, "__class__": "x", "n": None}
+    expressions = [
+        "row.name", "row.n", "row.items is callable", "row.get('name')", "row['items']",
+        "row.missing is defined", "row.__class__ is defined", "row.keys()|list|length",
+        "row.mro is defined",
+    ]  # fmt: skip
+    ours = make_environment([tmp_path], html=html)
+    theirs = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=html)
+    for expression in expressions:
+        source = "{{ (" + expression + ")|string }}"
+        expected = theirs.from_string(source).render(row=row)
+        assert ours.from_string(source).render(row=row) == expected, expression
+    with pytest.raises(jinja2.UndefinedError):
+        ours.from_string("{{ row.missing }}").render(row=row)
