@@ -368,3 +368,40 @@ def test_an_overview_that_cannot_be_written_is_written_by_the_next_run(tmp_path)
     assert not [p for p in out.rglob("*.tmp")]
     again = run(*args, "--templates", str(own))
     assert "Everything is up to date" in again.output
+
+
+@pytest.mark.parametrize("side", ["this process", "the child"])
+def test_bundles_that_fail_are_reported_and_the_others_are_written(tmp_path, monkeypatch, side):
+    """Bundles are written half by this process and half by a forked child: a failure on
+    either side is reported with its official, and every other bundle is written."""
+    import os
+
+    import advocacy.packet.pdf as packet_pdf
+
+    path = write(
+        tmp_path,
+        """\
+        Ann One,1 Example St,Portland,OR,97204,,2,,
+        Bo Two,2 Example St,Portland,OR,97204,,2,,
+        """,
+    )
+    out = tmp_path / "out"
+    add = packet_pdf.PdfConcatenator.add
+    here = os.getpid()
+
+    def failing_add(self, source):
+        if not isinstance(source, bytes) and (os.getpid() == here) == (side == "this process"):
+            raise ValueError("a damaged letter")
+        return add(self, source)
+
+    monkeypatch.setattr(packet_pdf.PdfConcatenator, "add", failing_add)
+    args = ("packet", "--supporters", str(path), "--out", str(out), "--format", "pdf")
+    result = run(*args, "--jobs", "1")
+    assert result.exit_code == 1, result.output
+    assert result.output.count("bundle: a damaged letter") == 2
+    folder = out / "officials" / "portland-or"
+    assert len(list(folder.glob("*.pdf"))) == 2  # the mayor and three members: half written
+    monkeypatch.setattr(packet_pdf.PdfConcatenator, "add", add)
+    again = run(*args, "--jobs", "1")
+    assert again.exit_code == 0, again.output
+    assert len(list(folder.glob("*.pdf"))) == 4

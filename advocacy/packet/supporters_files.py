@@ -265,12 +265,15 @@ def _write_bundles(
         )
         try:
             failed.update(_write_some(out, settings, covers, todo[::2]))
-        finally:
+        except BaseException:  # Ctrl-C or an error here: the child stops too
             if child is not None:
-                try:
-                    failed.update(child.result())
-                except AdvocacyError as err:  # the child itself failed: its bundles did
-                    failed.update((b.path, str(err)) for b, _ in todo[1::2])
+                child.cancel()
+            raise
+        if child is not None:
+            try:
+                failed.update(child.result())
+            except AdvocacyError as err:  # the child itself failed: its bundles did
+                failed.update((b.path, str(err)) for b, _ in todo[1::2])
     for bundle, _ in todo:
         if bundle.path in failed:
             message = failed[bundle.path]
