@@ -7,9 +7,9 @@ or pickling), writes its files, and sends back a small JSON result. The child's 
 written atomically like any other, so a child that is killed or fails leaves the old file
 or a temporary one that the next run removes, never half a file.
 
-Where ``fork`` is missing, or another thread is running (a fork copies only the calling
-thread, and a lock another thread holds would stay locked in the child), the function runs
-at once in this process instead.
+Where ``fork`` is missing, or another thread is running, even one of a C library (a fork
+copies only the calling thread, and a lock another thread holds would stay locked in the
+child), the function runs at once in this process instead.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class Forked:
         self._pipe: int | None = None
         self._value: Any = None
         self._error: BaseException | None = None
-        if not hasattr(os, "fork") or threading.active_count() > 1:
+        if not hasattr(os, "fork") or not _single_threaded():
             self._run_here(function)
             return
         read, write = os.pipe()
@@ -107,6 +107,15 @@ class Forked:
         if self._pid is not None:
             with contextlib.suppress(Exception):
                 self._collect()
+
+
+def _single_threaded() -> bool:
+    """Whether this process runs one thread, counting threads of C libraries too (Linux
+    lists them all in /proc; elsewhere only Python's own threads can be counted)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return threading.active_count() == 1
 
 
 def _child(function: Callable[[], Any], pipe: int) -> None:
