@@ -250,6 +250,7 @@ def assign(data: DataSet, supporters: Iterable[Supporter]) -> list[Assignment]:
     cities = {(name_key(c.name), c.state): c for c in data.cities()}  # once, not per supporter
     officials: dict[str, list[Official]] = {}
     districted_of: dict[str, tuple[list[Official], set[int]]] = {}
+    chosen_of: dict[tuple[str, str], list[Official]] = {}
     for supporter in supporters:
         city = city_of(cities, supporter)
         place = f"{supporter.city}, {supporter.state}"
@@ -264,7 +265,10 @@ def assign(data: DataSet, supporters: Iterable[Supporter]) -> list[Assignment]:
             reason = f"no officials on record for {city.label} (add them with --contacts)"
             assignments.append(Assignment(supporter, city, (), (reason,)))
             continue
-        chosen = representatives(on_record, supporter.district)
+        wanted = (city.slug, district_key(supporter.district))
+        if wanted not in chosen_of:  # the same for every supporter of a district
+            chosen_of[wanted] = representatives(on_record, supporter.district)
+        chosen = chosen_of[wanted]
         reasons = []
         if city.slug not in districted_of:  # once a city; compared by identity, not by value
             members = [o for o in on_record if o.role == "council_member" and not is_at_large(o)]

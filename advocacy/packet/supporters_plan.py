@@ -69,6 +69,7 @@ def plan_supporters(
     city_jobs: dict[str, tuple[list[LetterJob], list[Skipped]]] = {}
     city_plans: dict[str, CityPlan] = {}
     shared_digests: dict[int, str] = {}  # a city job -> official_letter_digest of it
+    by_city: dict[str, tuple[dict[int, LetterJob], dict[int, str]]] = {}
     groups: list[SupporterGroup] = []
     slugs: set[str] = set()
     for assignment in assign(data, load.supporters):
@@ -98,9 +99,13 @@ def plan_supporters(
             )
             count = len(data.officials_of(city))
             city_plans[city.slug] = CityPlan(city, [], city_jobs[city.slug][1], count)
-        jobs, skipped = city_jobs[city.slug]
-        by_official = {id(job.official): job for job in jobs}
-        skipped_by_official = {id(s.official): s.reason for s in skipped}
+        if city.slug not in by_city:  # who gets a letter in this city, and who does not
+            jobs, skipped = city_jobs[city.slug]
+            by_city[city.slug] = (
+                {id(job.official): job for job in jobs},
+                {id(s.official): s.reason for s in skipped},
+            )
+        by_official, skipped_by_official = by_city[city.slug]
         sender = supporter.sender()
         writer: str | None = None  # the writer_digest of this supporter's letters
         for official in assignment.officials:
