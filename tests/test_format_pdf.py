@@ -290,3 +290,18 @@ def test_streams_compressed_at_zlibs_default_hold_the_same_objects(renderer: Ren
     assert ours != plain and any(b"/Type /ObjStm" in found for found in objects)  # and the rest
     assert objects == decoded_objects(plain)
     assert abs(len(ours) - len(plain)) < len(plain) * 0.05
+
+
+def test_font_subsets_c_arrays_are_the_types_cffi_would_parse(renderer: Renderer) -> None:
+    from weasyprint.text.ffi import ffi
+
+    from advocacy.formats import pdf_ctypes
+
+    assert pdf_ctypes.install()  # done by the renderer; this cffi is the one expected
+    name = "hb_codepoint_t[4099]"
+    with ffi._lock:
+        parsed = ffi._get_cached_btype(ffi._parser.parse_type(name))  # cffi's own way
+    array = ffi.new(name, list(range(4099)))
+    assert ffi.typeof(array) is parsed and array[4098] == 4098
+    with pytest.raises(KeyError):
+        ffi._parsed_types["hb_codepoint_t[x]"]  # other names: parsed by cffi as before

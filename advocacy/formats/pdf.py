@@ -29,7 +29,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from advocacy.exceptions import RenderFailed
-from advocacy.formats import Style, pdf_lines
+from advocacy.formats import Style, pdf_ctypes, pdf_lines
 from advocacy.formats.html import LAYOUT, STYLESHEET, find_stylesheet, layout, render_html
 from advocacy.formats.pdf_batch import Batch
 from advocacy.letter import Letter
@@ -201,6 +201,7 @@ class Renderer:
         self._batch: Batch | None = None
         #: lines of text laid out once for all letters (:mod:`advocacy.formats.pdf_lines`)
         self.line_cache = pdf_lines.install()
+        pdf_ctypes.install()  # font subsets' C arrays made without parsing their type names
         #: PDFs laid out ahead (:mod:`advocacy.formats.pdf_batch`), by ``id`` of their letter
         self._kept: dict[int, tuple[Letter, bytes]] = {}
 
