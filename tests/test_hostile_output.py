@@ -283,9 +283,9 @@ def test_jobs_are_capped_by_the_cpus_and_the_work(monkeypatch):
 
 
 def test_an_interrupted_rerun_keeps_the_last_packet_and_a_manifest_of_what_is_on_disk(tmp_path):
-    # more letters than a batch of PDFs (8 are laid out together, then written): the run is
-    # stopped with letters still to write
-    contacts = write_council(tmp_path / "c.csv", 20)
+    # many more letters than a batch of PDFs (8 are laid out together, then written): the
+    # run is stopped with letters still to write, even on a busy machine
+    contacts = write_council(tmp_path / "c.csv", 40)
     args = ["--contacts", str(contacts), "packet", "--out", "out", "--city", "Roanoke",
             "--format", "pdf", "--jobs", "1"]  # fmt: skip
     assert run(*args, "--date", DATE).exit_code == 0
