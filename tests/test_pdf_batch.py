@@ -120,7 +120,7 @@ def test_workers_write_batches_composing_each_letter_once(
 
     monkeypatch.setattr(LetterFactory, "compose", counted)
     units = [Unit((PlannedLetter(job, ""),)) for job in jobs]
-    written = write_units(factory, units, tmp_path / "together")
+    written = list(write_units(factory, units, tmp_path / "together"))
     assert composed == [job.stem for job in jobs]  # each once, ahead of writing
     assert [records[0]["status"] for records, _ in written] == ["ok", "failed", "ok", "ok"]
     assert written[1][0][0]["error"] == "this letter cannot be composed"

@@ -106,19 +106,23 @@ def _render_in_worker(
     if isinstance(work, tuple):
         start, stop = work
         work = _UNITS[start:stop]
-    return write_units(_FACTORY, work, out)
+    return list(write_units(_FACTORY, work, out))
 
 
 def write_units(
     factory: LetterFactory, units: Sequence[Unit], out: Path
-) -> list[tuple[list[dict[str, Any]], Page | None]]:
-    """Write the units' letters, their PDFs laid out together (advocacy.formats.pdf_batch)."""
+) -> Iterator[tuple[list[dict[str, Any]], Page | None]]:
+    """Write the units' letters, their PDFs laid out together (advocacy.formats.pdf_batch);
+    yield each unit's records as soon as its files are written."""
     if "pdf" not in factory.formats:
-        return [write_unit(factory, unit, out) for unit in units]
+        for unit in units:
+            yield write_unit(factory, unit, out)
+        return
     from advocacy.formats.pdf_batch import rendered_together
 
     with rendered_together(factory, [planned.job for unit in units for planned in unit.letters]):
-        return [write_unit(factory, unit, out) for unit in units]
+        for unit in units:
+            yield write_unit(factory, unit, out)
 
 
 def batch_size(formats: Sequence[str]) -> int:
@@ -243,9 +247,9 @@ def render_units(
     if workers <= 1:
         factory = LetterFactory(*_factory_arguments(settings))
         for start, stop in _batches(units, batch_size(settings.formats)):
-            written = write_units(factory, units[start:stop], settings.out)
-            for unit, (records, page) in zip(units[start:stop], written, strict=True):
-                yield unit, records, page
+            batch = write_units(factory, units[start:stop], settings.out)
+            for unit, (records, page) in zip(units[start:stop], batch, strict=True):
+                yield unit, records, page  # as soon as its files are written
         return
     global _UNITS
     context = _pool_context()
