@@ -31,6 +31,7 @@ import datetime as dt
 import io
 import os
 import random
+import re
 import resource
 import shutil
 import subprocess
@@ -39,6 +40,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 DATE = "2026-12-01"
 SENDER = """name = "Oksana Hrytsenko-Müller"
@@ -389,6 +391,79 @@ def design(workdir: Path, letters: int = 24) -> None:
 # -- the cost of a letter in CPU time (issue 11) ---------------------------------------------------
 
 
+def compose_letters(contacts: Path, count: int) -> list[Any]:
+    """The first ``count`` letters of the packet of ``contacts`` (PDF only), composed."""
+    from advocacy.dataset import load_dataset
+    from advocacy.generate import LetterFactory, plan_city
+    from advocacy.models import Sender
+    from advocacy.templating import search_path
+
+    folders = search_path()
+    data = load_dataset([contacts])
+    sender = Sender(name="Oksana Hrytsenko-Müller", address_lines=("1200 Alameda St",
+                    "San Jose, CA 95126"), email="oksana@example.org")  # fmt: skip
+    factory = LetterFactory(folders, ("pdf",), sender, dt.date(2026, 12, 1), data.quotes)
+    jobs = []
+    for city in data.cities():
+        if city.tie.status != "terminated":
+            jobs += plan_city(data, city, folders)[0]
+    return [factory.compose(job) for job in jobs[:count]]
+
+
+def instructions_run(contacts: Path, mode: str, count: int) -> None:
+    """Write ``count`` letters' PDFs (after a warm-up batch) inside ``functools.reduce``: the
+    one C function that callgrind collects in (``--letter-instructions``)."""
+    import functools
+    import logging
+
+    import weasyprint
+
+    from advocacy.formats import Style, renderer
+    from advocacy.formats.html import render_html
+    from advocacy.packet.workers import PDF_BATCH
+    from advocacy.templating import search_path
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    folders = search_path()
+    style, base = Style(tuple(folders)), str(folders[-1]) + "/"
+    letters = compose_letters(contacts, count + PDF_BATCH)
+    ours = renderer("pdf", style)
+    batches = [letters[i : i + PDF_BATCH] for i in range(0, len(letters), PDF_BATCH)]
+    if mode == "naive":
+        write = lambda batch: [  # noqa: E731
+            weasyprint.HTML(string=render_html(letter, style), base_url=base).write_pdf()
+            for letter in batch
+        ]
+    elif mode == "alone":
+        write = lambda batch: [ours.render(letter) for letter in batch]  # noqa: E731
+    else:
+        write = ours.render_many
+    write(batches[0])  # warm-up: fonts, stylesheet
+    written = functools.reduce(lambda n, batch: n + len(write(batch)), batches[1:], 0)
+    print(written)
+
+
+def letter_instructions(workdir: Path, count: int) -> None:
+    """Instructions a PDF letter, counted by valgrind's callgrind (user space, independent
+    of the machine's load): the naive loop, ours one letter at a time, ours in batches."""
+    print(f"\nInstructions a PDF letter (callgrind), {count} letters after a warm-up batch:")
+    figures = {}
+    for mode in ("naive", "alone", "batches"):
+        run_letters = ["--instructions-run", str(workdir / "contacts.csv"), mode, str(count)]
+        command = [
+            *("valgrind", "--tool=callgrind", "--toggle-collect=functools_reduce"),
+            *("--callgrind-out-file=/dev/null", sys.executable, __file__, *run_letters),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=workdir)
+        collected = re.search(r"Collected : (\d+)", done.stderr)
+        written = int(done.stdout.split()[-1])
+        if collected is None or written != count:
+            raise SystemExit(f"callgrind did not count {mode}:\n{done.stderr[-2000:]}")
+        figures[mode] = int(collected.group(1)) / written / 1e6
+        ratio = f"  ratio {figures[mode] / figures['naive']:.3f}" if mode != "naive" else ""
+        print(f"  {mode:<8} {figures[mode]:7.1f} M instructions a letter{ratio}")
+
+
 def letter_cost(workdir: Path, letters: int, jobs: int, packets: bool = True) -> None:
     """CPU time a letter costs: ours against the naive loop, side by side in one run.
 
@@ -406,26 +481,15 @@ def letter_cost(workdir: Path, letters: int, jobs: int, packets: bool = True) ->
     import weasyprint
     from pypdf import PdfReader
 
-    from advocacy.dataset import load_dataset
     from advocacy.formats import FORMATS, Style, renderer
     from advocacy.formats.html import render_html
     from advocacy.formats.text import paragraph_lines
-    from advocacy.generate import LetterFactory, plan_city
-    from advocacy.models import Sender
     from advocacy.packet.workers import PDF_BATCH
     from advocacy.templating import search_path
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     folders = search_path()
-    data = load_dataset([workdir / "contacts.csv"])
-    sender = Sender(name="Oksana Hrytsenko-Müller", address_lines=("1200 Alameda St",
-                    "San Jose, CA 95126"), email="oksana@example.org")  # fmt: skip
-    factory = LetterFactory(folders, ("pdf",), sender, dt.date(2026, 12, 1), data.quotes)
-    jobs_ = []
-    for city in data.cities():
-        if city.tie.status != "terminated":
-            jobs_ += plan_city(data, city, folders)[0]
-    composed = [factory.compose(job) for job in jobs_[: letters + PDF_BATCH]]
+    composed = compose_letters(workdir / "contacts.csv", letters + PDF_BATCH)
     style = Style(tuple(folders))
     base = str(folders[-1]) + "/"
 
@@ -516,6 +580,13 @@ def main() -> None:
     parser.add_argument(
         "--no-packets", action="store_true", help="--letter-cost without the two cold packets"
     )
+    parser.add_argument(
+        "--letter-instructions",
+        type=int,
+        metavar="N",
+        help="only the instructions a PDF letter costs, N letters (valgrind; try 16)",
+    )
+    parser.add_argument("--instructions-run", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(
         "--baseline-run", nargs=2, metavar=("CONTACTS", "OUT"), help=argparse.SUPPRESS
@@ -523,6 +594,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.baseline_run:
         naive_baseline(Path(args.baseline_run[0]), Path(args.baseline_run[1]))
+        return
+    if args.instructions_run:
+        contacts, mode, count = args.instructions_run
+        instructions_run(Path(contacts), mode, int(count))
         return
 
     workdir = Path(tempfile.mkdtemp(prefix="advocacy-bench-"))
@@ -532,6 +607,9 @@ def main() -> None:
         written = write_contacts(contacts, args.letters)
         print(f"advocacy packet benchmark: {written} synthetic officials, {args.jobs} jobs, "
               f"{len(os.sched_getaffinity(0))} CPUs, in {workdir}")  # fmt: skip
+        if args.letter_instructions:
+            letter_instructions(workdir, args.letter_instructions)
+            return
         if args.letter_cost:
             letter_cost(workdir, min(args.letters, 200), args.jobs, not args.no_packets)
             return
