@@ -22,7 +22,6 @@ from pathlib import Path
 
 from advocacy.contacts import MAX_FIELD, field_text, read_table
 from advocacy.dataset import City, DataSet
-from advocacy.emails import EmailNotValidError, normalized_email
 from advocacy.inputs import text_problem
 from advocacy.models import Findings, Official, Problem, Sender
 from advocacy.residency import district_key, district_label, is_at_large, parse_city_line
@@ -195,6 +194,10 @@ def _check_row(
         problem("warning", f"{name}: {zip_code!r} is not a US ZIP code (12345 or 12345-6789)")
     email = values.get("email") or None
     if email:
+        # imported here: email-validator takes 40 ms to import, which a packet that is up
+        # to date (advocacy.packet.stamp) need not pay
+        from advocacy.emails import EmailNotValidError, normalized_email
+
         try:
             email = normalized_email(email)
         except EmailNotValidError as err:
