@@ -311,3 +311,26 @@ def test_an_interrupted_rerun_keeps_the_last_packet_and_a_manifest_of_what_is_on
     for row in manifest["letters"]:  # every letter lists its files, and they are there
         assert row["files"].get("pdf"), row
         assert (out / row["files"]["pdf"]).is_file()
+
+
+def test_a_rerun_stopped_before_any_letter_keeps_the_last_packet(tmp_path, monkeypatch):
+    """Ctrl-C before the first letter of a rerun is written: no letter has a new PDF, and
+    the last packet.pdf is kept (it was deleted as if the packet had no PDFs any more)."""
+    import advocacy.packet.build as build
+
+    args = ["packet", "--out", "out", "--city", "Chicago", "--format", "pdf,txt", "--jobs", "1"]
+    assert run(*args, "--date", DATE).exit_code == 0
+    out = tmp_path / "out"
+    packet_pdf = (out / "packet.pdf").read_bytes()
+
+    def stopped(*arguments, **options):
+        raise KeyboardInterrupt
+        yield  # a generator, as render_letters is
+
+    monkeypatch.setattr(build, "render_letters", stopped)
+    result = run(*args, "--date", "2026-12-02")  # every letter would render again
+    assert result.exit_code == 130, result.output
+    assert (out / "packet.pdf").read_bytes() == packet_pdf
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert not manifest["complete"]
+    assert {row["status"] for row in manifest["letters"]} == {"pending"}

@@ -400,7 +400,11 @@ def _write_combined(
         for chunk in encoded_lines(manifest):
             stream.write(chunk)
     atomic_write(out / MANIFEST_CSV, manifest_csv(rows))
-    if not wants_pdf and state.combined.pop("packet_pages", None) is not None:
+    # the last packet.pdf goes only when this packet has no PDFs any more (--format without
+    # pdf, or a finished run without a letter in PDF): a run stopped before any letter was
+    # written again has no PDF to show either, and keeps the last one
+    no_pdfs = "pdf" not in settings.formats or (complete and not report.failed)
+    if not wants_pdf and no_pdfs and state.combined.pop("packet_pages", None) is not None:
         (out / PACKET_PDF).unlink(missing_ok=True)  # ours, from a run that had PDFs
     if keep_pdf:
         report.pages = state.combined.get("packet_pages")  # type: ignore[assignment]
