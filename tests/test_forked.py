@@ -95,3 +95,13 @@ def test_buffered_output_of_the_parent_is_not_written_twice(tmp_path):
         journal.write("one line\n")  # still in the buffer when the child starts
         in_child(lambda: None).result()
     assert path.read_text(encoding="utf-8") == "one line\n"
+
+
+def test_where_threads_cannot_be_counted_it_runs_here(monkeypatch):
+    import advocacy.packet.forked as forked
+
+    def unreadable(path):
+        raise FileNotFoundError(path)
+
+    monkeypatch.setattr(forked.os, "listdir", unreadable)
+    assert in_child(os.getpid).result() == os.getpid()

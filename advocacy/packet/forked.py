@@ -7,9 +7,10 @@ or pickling), writes its files, and sends back a small JSON result. The child's 
 written atomically like any other, so a child that is killed or fails leaves the old file
 or a temporary one that the next run removes, never half a file.
 
-Where ``fork`` is missing, or another thread is running, even one of a C library (a fork
-copies only the calling thread, and a lock another thread holds would stay locked in the
-child), the function runs at once in this process instead.
+Where ``fork`` is missing, where the process's threads cannot all be counted (other systems
+than Linux), or when another thread is running, even one of a C library (a fork copies only
+the calling thread, and a lock another thread holds would stay locked in the child), the
+function runs at once in this process instead.
 """
 
 from __future__ import annotations
@@ -110,12 +111,15 @@ class Forked:
 
 
 def _single_threaded() -> bool:
-    """Whether this process runs one thread, counting threads of C libraries too (Linux
-    lists them all in /proc; elsewhere only Python's own threads can be counted)."""
+    """Whether this process surely runs one thread, counting threads of C libraries too.
+
+    Only Linux lists them all (/proc/self/task). Elsewhere the answer is no, and the work
+    runs in this process: on macOS a fork is not safe once the system's frameworks are
+    loaded (the font libraries of a bundle's cover page load them)."""
     try:
-        return len(os.listdir("/proc/self/task")) == 1
+        return len(os.listdir("/proc/self/task")) == 1 and threading.active_count() == 1
     except OSError:
-        return threading.active_count() == 1
+        return False
 
 
 def _child(function: Callable[[], Any], pipe: int) -> None:
