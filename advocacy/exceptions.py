@@ -9,6 +9,11 @@ class AdvocacyError(Exception):
     exit_code = 1
 
 
+def describe(err: BaseException) -> str:
+    """An error as one line: our own message, or the type and message of any other."""
+    return str(err) if isinstance(err, AdvocacyError) else f"{type(err).__name__}: {err}"
+
+
 class DataError(AdvocacyError):
     """A data file cannot be read or a record in it is invalid."""
 

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from advocacy.exceptions import AdvocacyError
+from advocacy.exceptions import AdvocacyError, describe
 
 #: a result larger than this is not a small summary: the child reports an error instead
 MAX_RESULT = 1 << 20
@@ -90,7 +90,7 @@ class Forked:
             self._error = AdvocacyError(message["error"])
         else:
             how = f"was killed by signal {-code}" if code < 0 else f"ended with code {code}"
-            self._error = AdvocacyError(f"the process writing the overview {how}")
+            self._error = AdvocacyError(f"the child process writing part of the packet {how}")
 
     def cancel(self) -> None:
         """Stop the child (its files are written atomically: none is left half-written)."""
@@ -136,8 +136,7 @@ def _child(function: Callable[[], Any], pipe: int) -> None:
                 raise AdvocacyError(f"a result of {len(data):,} bytes from the child")
             code = 0
         except BaseException as err:  # noqa: BLE001 - sent to the parent, which reports it
-            text = str(err) if isinstance(err, AdvocacyError) else f"{type(err).__name__}: {err}"
-            data = json.dumps({"error": text}).encode("utf-8")
+            data = json.dumps({"error": describe(err)}).encode("utf-8")
         view = memoryview(data)
         while view:
             view = view[os.write(pipe, view) :]

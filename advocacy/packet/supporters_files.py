@@ -34,6 +34,7 @@ from advocacy.packet.plan import PacketPlan, PacketSettings, digest
 from advocacy.packet.report import SupportersSummary
 from advocacy.packet.state import PacketState
 from advocacy.packet.supporter_pages import person as supporter_person
+from advocacy.packet.supporter_pages import supporter_row
 from advocacy.templating import shared_environment, template_error
 from advocacy.text import slugify
 
@@ -86,13 +87,7 @@ def write_supporter_files(
         for planned in group.letters:
             job = planned.job
             record = records.get(planned.key, _PENDING)
-            row = _row(bases, job, record)
-            row.update(
-                supporter=supporter.name,
-                supporter_folder=group.folder,
-                stem=job.stem,
-                personal=bool(job.personal),
-            )
+            row = supporter_row(bases, group, job, record)
             letters.append(row)
             rows.append(row)
             _count(job, row, bool(record.get("mailto")), report)
@@ -135,37 +130,6 @@ def letter_title_of(bundle: _Bundle) -> str:
     official = bundle.official
     where = f", District {official.district}" if official.district else ""
     return f"{official.display_title}{where}"
-
-
-def _row(
-    bases: dict[tuple[int, int, int], dict[str, Any]], job: Any, record: dict[str, Any]
-) -> dict[str, Any]:
-    """A letter's row of the manifests (``letter_row`` without its ``mailto`` link, which
-    is on the supporter's page), built from its record: the official's part is made once
-    per official and copied (a packet has 25,000 rows)."""
-    key = (id(job.official), id(job.template), id(job.city))
-    base = bases.get(key)
-    if base is None:
-        official = job.official
-        base = bases[key] = {
-            "city": job.city.label,
-            "city_folder": job.city.slug,
-            "official": official.name,
-            "role": official.role,
-            "title": official.display_title,
-            "district": official.district,
-            "email": official.email,
-            "template": job.template.name,
-        }
-    return {
-        **base,
-        "subject": record.get("subject") or "",
-        "files": dict(record.get("files") or {}),
-        "mailto_length": int(record.get("mailto_length") or 0),
-        "warnings": list(record.get("warnings") or []),
-        "status": record.get("status", "failed"),
-        "error": record.get("error"),
-    }
 
 
 def _count(job: Any, row: dict[str, Any], mailto: bool, report: Any) -> None:

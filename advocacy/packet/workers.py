@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from advocacy.exceptions import AdvocacyError, WorkerDied
+from advocacy.exceptions import AdvocacyError, WorkerDied, describe
 from advocacy.generate import LetterFactory, LetterJob, LetterResult
 from advocacy.packet.plan import PacketSettings, PlannedLetter, usable_cpus
 from advocacy.packet.supporter_pages import write_page
@@ -164,10 +164,6 @@ def _write_result(factory: LetterFactory, job: LetterJob, out: Path) -> LetterRe
         return factory.write(job, out)
     except Exception as err:  # noqa: BLE001 - one failing letter must not stop the packet
         return LetterResult(job, status="failed", error=describe(err))
-
-
-def describe(err: BaseException) -> str:
-    return str(err) if isinstance(err, AdvocacyError) else f"{type(err).__name__}: {err}"
 
 
 def record_of(result: LetterResult, mailto: bool = True) -> dict[str, Any]:
