@@ -225,10 +225,38 @@ class LetterFactory:
         self._renderers: dict[str, Any] = {}
         self._exhausted: dict[Path, TemplateFailed] = {}
         self._folders: dict[tuple[Path, str], Path] = {}
+        #: letters composed ahead of writing (compose_ahead), or the error composing raised
+        self._ahead: dict[int, Letter | Exception] = {}
+
+    def compose_ahead(self, jobs: Sequence[LetterJob]) -> list[Letter]:
+        """Compose ``jobs`` now (e.g. to lay their PDFs out together); :meth:`compose` then
+        returns each one's letter, or raises the error composing it raised, once. Returns
+        the letters composed. :meth:`drop_ahead` forgets what was not used."""
+        letters = []
+        for job in jobs:
+            try:
+                letter = self._compose(job)
+            except Exception as err:  # noqa: BLE001 - raised again by the job's own compose
+                self._ahead[id(job)] = err
+            else:
+                self._ahead[id(job)] = letter
+                letters.append(letter)
+        return letters
+
+    def drop_ahead(self) -> None:
+        self._ahead.clear()
 
     def compose(self, job: LetterJob) -> Letter:
         """Compose one letter; a template that ran out of time or memory for an earlier
         letter fails the next ones at once instead of costing its whole budget each time."""
+        ahead = self._ahead.pop(id(job), None)
+        if isinstance(ahead, Exception):
+            raise ahead
+        if ahead is not None:
+            return ahead
+        return self._compose(job)
+
+    def _compose(self, job: LetterJob) -> Letter:
         spent = self._exhausted.get(job.template.path)
         if spent is not None:
             raise TemplateFailed(

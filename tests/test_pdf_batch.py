@@ -110,7 +110,7 @@ def test_workers_write_batches_composing_each_letter_once(
 ) -> None:
     factory, jobs = embedded_jobs(4)
     composed: list[str] = []
-    compose = LetterFactory.compose
+    compose = LetterFactory._compose  # where a letter is composed (compose may hand one ahead)
 
     def counted(self: LetterFactory, job: LetterJob) -> Letter:
         composed.append(job.stem)
@@ -118,7 +118,7 @@ def test_workers_write_batches_composing_each_letter_once(
             raise AdvocacyError("this letter cannot be composed")
         return compose(self, job)
 
-    monkeypatch.setattr(LetterFactory, "compose", counted)
+    monkeypatch.setattr(LetterFactory, "_compose", counted)
     units = [Unit((PlannedLetter(job, ""),)) for job in jobs]
     written = list(write_units(factory, units, tmp_path / "together"))
     assert composed == [job.stem for job in jobs]  # each once, ahead of writing

@@ -187,10 +187,10 @@ def _first_element(page: Any) -> Any:
 def rendered_together(factory: LetterFactory, jobs: Sequence[LetterJob]) -> Iterator[None]:
     """Inside the block, ``factory.write`` writes ``jobs``' PDFs laid out together.
 
-    The letters are composed here, once: inside the block ``factory.compose`` returns the
-    letter composed here for each of ``jobs`` (or raises the error composing it raised), and
-    the PDF renderer returns the PDF laid out here for that letter. Without PDFs, or with
-    fewer than two letters, nothing is done ahead.
+    The letters are composed here, once (``LetterFactory.compose_ahead``: inside the block
+    ``factory.compose`` returns each of ``jobs``' letter, or raises the error composing it
+    raised), and the PDF renderer returns the PDF laid out here for that letter. Without
+    PDFs, or with fewer than two letters, nothing is done ahead.
     """
     if "pdf" not in factory.formats or len(jobs) < 2:
         yield
@@ -200,30 +200,10 @@ def rendered_together(factory: LetterFactory, jobs: Sequence[LetterJob]) -> Iter
     except Exception:  # noqa: BLE001 - reported by each letter's own write
         yield
         return
-    compose = factory.compose
-    composed: dict[int, Letter | Exception] = {}
-    letters: list[Letter] = []
-    for job in jobs:
-        try:
-            letter = compose(job)
-        except Exception as err:  # noqa: BLE001 - raised again by the letter's own write
-            composed[id(job)] = err
-        else:
-            composed[id(job)] = letter
-            letters.append(letter)
-
-    def composed_ahead(job: LetterJob) -> Letter:
-        found = composed.pop(id(job), None)
-        if found is None:
-            return compose(job)
-        if isinstance(found, Exception):
-            raise found
-        return found
-
+    letters = factory.compose_ahead(jobs)
     renderer.keep(letters, renderer.batch.render(letters))
-    factory.compose = composed_ahead  # type: ignore[method-assign]
     try:
         yield
     finally:
-        del factory.compose
+        factory.drop_ahead()
         renderer.keep((), {})
