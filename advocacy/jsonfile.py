@@ -19,9 +19,15 @@ compact = json.JSONEncoder(ensure_ascii=False).encode
 _compact = compact
 
 
-def iter_lines(document: dict[str, Any]) -> Iterator[str]:
-    """The text of :func:`dumps_lines`, piece by piece: a key a line, and a line for each
-    item of a list or object value (its items encoded compactly)."""
+class Encoded(bytes):
+    """A value already encoded as :func:`compact` JSON in UTF-8 (e.g. a packet state's entry,
+    encoded once for its journal line): :func:`encoded_lines` writes it as it is."""
+
+    __slots__ = ()
+
+
+def _pieces(document: dict[str, Any]) -> Iterator[str | bytes]:
+    """The text of :func:`dumps_lines` piece by piece, an :class:`Encoded` item as its bytes."""
     yield "{\n"
     first = True
     for key, value in document.items():
@@ -32,16 +38,30 @@ def iter_lines(document: dict[str, Any]) -> Iterator[str]:
         if isinstance(value, list) and value:
             yield f" {name}: [\n  "
             for index, item in enumerate(value):
-                yield (",\n  " if index else "") + _compact(item)
+                if index:
+                    yield ",\n  "
+                yield item if type(item) is Encoded else _compact(item)
             yield "\n ]"
         elif isinstance(value, dict) and value:
             yield f" {name}: {{\n  "
             for index, (item_key, item) in enumerate(value.items()):
-                yield (",\n  " if index else "") + f"{_compact(str(item_key))}: {_compact(item)}"
+                prefix = (",\n  " if index else "") + _compact(str(item_key)) + ": "
+                if type(item) is Encoded:
+                    yield prefix
+                    yield item
+                else:
+                    yield prefix + _compact(item)
             yield "\n }"
         else:
             yield f" {name}: {_compact(value)}"
     yield "\n}\n"
+
+
+def iter_lines(document: dict[str, Any]) -> Iterator[str]:
+    """The text of :func:`dumps_lines`, piece by piece: a key a line, and a line for each
+    item of a list or object value (its items encoded compactly)."""
+    for piece in _pieces(document):
+        yield piece.decode("utf-8") if isinstance(piece, bytes) else piece
 
 
 def dumps_lines(document: dict[str, Any]) -> str:
@@ -59,8 +79,8 @@ def encoded_lines(document: dict[str, Any], size: int = 1 << 16) -> Iterator[byt
     """
     pending: list[bytes] = []
     length = 0
-    for piece in iter_lines(document):
-        data = piece.encode("utf-8")
+    for piece in _pieces(document):
+        data = piece if isinstance(piece, bytes) else piece.encode("utf-8")
         pending.append(data)
         length += len(data)
         if length >= size:

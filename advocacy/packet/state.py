@@ -11,13 +11,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from stat import S_ISREG
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from advocacy import __version__
 from advocacy.exceptions import AdvocacyError, DataError, OutputError
 from advocacy.formats import FILE_FORMATS, suffix
 from advocacy.inputs import read_input
-from advocacy.jsonfile import compact, encoded_lines
+from advocacy.jsonfile import Encoded, compact, encoded_lines
 from advocacy.output import atomic_stream, inside
 from advocacy.packet.plan import PlannedLetter
 
@@ -44,7 +44,10 @@ class PacketState:
         self.out = out
         self.letters: dict[str, dict[str, Any]] = {}
         self.combined: dict[str, str] = {}
-        self._journal: IO[str] | None = None
+        self._journal: BinaryIO | None = None
+        #: each letter recorded by this run as its journal line has it (compact JSON of its
+        #: entry, UTF-8): the snapshot reuses it instead of encoding 25,000 entries again
+        self._encoded: dict[str, Encoded] = {}
         #: where a corrupt state file was moved to, if it was
         self.set_aside: Path | None = None
         #: what the snapshot on disk holds, when it is all there is (no journal): a run that
@@ -140,11 +143,15 @@ class PacketState:
         for relative in (old.get("files") or {}).values():
             if relative not in keep:
                 self.remove(relative)
-        self.letters[letter.key] = {"hash": letter.digest, "record": record}
+        self.letters[letter.key] = entry = {"hash": letter.digest, "record": record}
         if self._journal is None:
-            self._journal = self.journal_path.open("a", encoding="utf-8")
-        entry = {"key": letter.key, "hash": letter.digest, "record": record}
-        self._journal.write(compact(entry) + "\n")
+            self._journal = self.journal_path.open("ab")
+        # the entry's JSON once: '{"hash": ..., "record": ...}'; the journal line is the same
+        # object with the key first, '{"key": ..., "hash": ..., "record": ...}'
+        encoded = self._encoded[letter.key] = Encoded(compact(entry).encode("utf-8"))
+        self._journal.write(b'{"key": ' + compact(letter.key).encode("utf-8") + b", ")
+        self._journal.write(encoded[1:])
+        self._journal.write(b"\n")
         if flush:
             self._journal.flush()
 
@@ -155,6 +162,7 @@ class PacketState:
     def forget(self, key: str) -> None:
         """Drop a letter that is no longer planned, and the files it made."""
         entry = self.letters.pop(key, None) or {}
+        self._encoded.pop(key, None)
         for relative in ((entry.get("record") or {}).get("files") or {}).values():
             self.remove(relative)
 
@@ -174,10 +182,13 @@ class PacketState:
             and self._on_disk == (self.letters, self.combined)
         ):
             return
+        encoded = self._encoded
         snapshot = {
             "format": STATE_FORMAT,
             "advocacy_version": __version__,
-            "letters": dict(sorted(self.letters.items())),
+            "letters": {
+                key: encoded.get(key, entry) for key, entry in sorted(self.letters.items())
+            },
             "combined": self.combined,
         }
         with atomic_stream(self.path) as stream:  # chunk by chunk: never whole in memory

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,8 +78,12 @@ def write_supporter_files(
     rows: list[dict[str, Any]] = []
     people: list[dict[str, Any]] = []
     bundles: dict[tuple[str, str], _Bundle] = {}
-    bodies: dict[tuple[str, str], Counter[str]] = {}
+    bodies: dict[tuple[str, str], dict[str, int]] = {}
+    per_official: dict[tuple[str, str], int] = {}
     bases: dict[tuple[int, int, int], dict[str, Any]] = {}
+    files = report.files
+    # one pass over 25,000 letters: what is done for every letter is kept to dictionary
+    # look-ups (a failure or warning, rarer, is reported by a function of its own)
     for group in supporters.groups:
         supporter = group.supporter
         letters: list[dict[str, Any]] = []
@@ -89,19 +92,29 @@ def write_supporter_files(
             record = records.get(planned.key, _PENDING)
             row = supporter_row(bases, group, job, record)
             letters.append(row)
-            rows.append(row)
-            _count(job, row, bool(record.get("mailto")), report)
+            if row["warnings"] or row["status"] == "failed":
+                _report_problems(job, row, report)
+            for format_name in row["files"]:
+                files[format_name] = files.get(format_name, 0) + 1
+            if record.get("mailto"):
+                files["mailto"] = files.get("mailto", 0) + 1
             key = (job.city.slug, job.stem)
+            per_official[key] = per_official.get(key, 0) + 1
             if job.personal:
                 summary.personal += 1
-            elif record.get("body"):
-                bodies.setdefault(key, Counter())[record["body"]] += 1
+            elif body := record.get("body"):
+                counts = bodies.get(key)
+                if counts is None:
+                    counts = bodies[key] = {}
+                counts[body] = counts.get(body, 0) + 1
             bundle = bundles.get(key)
             if bundle is None:
                 bundle = bundles[key] = _Bundle(job.city, job.official, job.stem)
             if row["status"] == "ok" and "pdf" in row["files"]:
                 bundle.letters.append((supporter.name, row["files"]["pdf"], planned.digest))
-        summary.reasons.extend((supporter.name, reason) for reason in group.reasons)
+        rows.extend(letters)
+        if group.reasons:
+            summary.reasons.extend((supporter.name, reason) for reason in group.reasons)
         people.append(supporter_person(group, letters))
     names = {(b.city.slug, b.stem): b.official.name for b in bundles.values()}
     for key, counts in bodies.items():
@@ -112,7 +125,6 @@ def write_supporter_files(
         _write_bundles(out, settings, state, plan, bundles, summary, report)
     else:
         _remove_bundles(state, set())
-    per_official = Counter((row["city_folder"], row["stem"]) for row in rows)
     officials = [
         {
             "city": b.city.label,
@@ -132,18 +144,13 @@ def letter_title_of(bundle: _Bundle) -> str:
     return f"{official.display_title}{where}"
 
 
-def _count(job: Any, row: dict[str, Any], mailto: bool, report: Any) -> None:
-    """Count a letter's files in the report, and its failure and warnings."""
+def _report_problems(job: Any, row: dict[str, Any], report: Any) -> None:
+    """Report a letter's failure and its warnings, with whom it is from."""
     label = row["city"]
     who = f"{row['official']} (from {job.sender.name if job.sender else '?'})"
     if row["status"] == "failed":
         report.failed.append((label, who, row["error"] or "failed"))
     report.warnings.extend((label, who, w) for w in row["warnings"])
-    files = report.files
-    for format_name in row["files"]:
-        files[format_name] = files.get(format_name, 0) + 1
-    if mailto:
-        files["mailto"] = files.get("mailto", 0) + 1
 
 
 def _render(settings: PacketSettings, name: str, context: dict[str, Any]) -> bytes:
