@@ -10,7 +10,7 @@ diffable a record a line, and is the same JSON.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 #: ``json.dumps(value, ensure_ascii=False)``, without building an encoder for every call
@@ -26,11 +26,22 @@ class Encoded(bytes):
     __slots__ = ()
 
 
-def _pieces(document: dict[str, Any]) -> Iterator[str | bytes]:
-    """The text of :func:`dumps_lines` piece by piece, an :class:`Encoded` item as its bytes."""
+def _entries(
+    document: dict[str, Any], later: Callable[[], dict[str, Any]] | None
+) -> Iterator[tuple[str, Any]]:
+    yield from document.items()
+    if later is not None:
+        yield from later().items()
+
+
+def _pieces(
+    document: dict[str, Any], later: Callable[[], dict[str, Any]] | None = None
+) -> Iterator[str | bytes]:
+    """The text of :func:`dumps_lines` piece by piece, an :class:`Encoded` item as its bytes;
+    the keys ``later()`` returns follow the document's, asked for once those are encoded."""
     yield "{\n"
     first = True
-    for key, value in document.items():
+    for key, value in _entries(document, later):
         if not first:
             yield ",\n"
         first = False
@@ -70,8 +81,15 @@ def dumps_lines(document: dict[str, Any]) -> str:
     return "".join(iter_lines(document))
 
 
-def encoded_lines(document: dict[str, Any], size: int = 1 << 16) -> Iterator[bytes]:
+def encoded_lines(
+    document: dict[str, Any],
+    size: int = 1 << 16,
+    later: Callable[[], dict[str, Any]] | None = None,
+) -> Iterator[bytes]:
     """:func:`dumps_lines` as UTF-8, in chunks of about ``size`` bytes.
+
+    ``later``, if given, is called once every key of ``document`` is encoded: the keys of
+    the object it returns end the document (a packet's state ends with what is known last).
 
     Written chunk by chunk, a 25,000-letter manifest never exists whole in memory: joined
     first, its text took two or four bytes a character (a name in Cyrillic or Devanagari
@@ -79,7 +97,7 @@ def encoded_lines(document: dict[str, Any], size: int = 1 << 16) -> Iterator[byt
     """
     pending: list[bytes] = []
     length = 0
-    for piece in _pieces(document):
+    for piece in _pieces(document, later):
         data = piece if isinstance(piece, bytes) else piece.encode("utf-8")
         pending.append(data)
         length += len(data)

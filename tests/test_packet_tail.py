@@ -161,3 +161,149 @@ def test_objects_frozen_before_the_run_stay_frozen():
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+# -- the overview written by a child while the state is saved ----------------------------------
+
+SUPPORTERS = (
+    "name,address,city,state,zip,email,district,note,organisation\n"
+    "Olena Kovalenko,100 Example St,San Jose,CA,95113,olena@example.org,3,,\n"
+    "Ivan Petrenko,200 Example St,Portland,OR,97204,ivan@example.org,2,,\n"
+)
+
+
+def supporters_packet(tmp_path: Path, *extra: str):
+    from click.testing import CliRunner
+
+    from advocacy.cli import cli
+
+    path = tmp_path / "supporters.csv"
+    if not path.exists():
+        path.write_text(SUPPORTERS, encoding="utf-8")
+    args = ["packet", "--supporters", str(path), "--out", str(tmp_path / "out")]
+    return CliRunner().invoke(cli, [*args, "--format", "txt,eml", "--date", "2026-12-01", *extra])
+
+
+def temporaries(out: Path) -> list[Path]:
+    return [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_the_state_claims_the_overview_only_once_it_is_in_place(tmp_path: Path):
+    state = PacketState(tmp_path)
+    letter, entry = letters(1)[0]
+    state.record(letter, entry)
+    seen: list[Any] = []
+
+    def finishing():
+        # what a run killed now leaves: no snapshot yet, the journal with the letter
+        seen.append((tmp_path / STATE_NAME).exists())
+        seen.append(PacketState.load(tmp_path).letters == state.letters)
+        state.combined["packet"] = "in place"
+
+    state.save(finishing)
+    assert seen == [False, True]
+    assert PacketState.load(tmp_path).combined == {"packet": "in place"}
+
+
+def test_a_letter_written_again_the_same_leaves_the_overview_as_it_was(tmp_path: Path):
+    """The child starts before the overview's hash is known when letters were rendered; when
+    they read as before, its files are dropped and the overview is not written again."""
+    first = supporters_packet(tmp_path)
+    assert first.exit_code == 0, first.output
+    out = tmp_path / "out"
+    before = {name: (out / name).stat() for name in ("index.html", "manifest.csv")}
+    letter = next((out / "supporters").glob("olena-*/*.txt"))
+    letter.write_text("cut sh", encoding="utf-8")  # written again by the next run
+    (out / ".advocacy-stamp.json").unlink()
+    again = supporters_packet(tmp_path)
+    assert again.exit_code == 0, again.output
+    assert "2 written, 4 up to date" in again.output  # Olena's letters, with her page
+    for name, stat in before.items():
+        now = (out / name).stat()
+        assert (now.st_ino, now.st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns), name
+    assert not temporaries(out)
+    assert "packet" in json.loads((out / STATE_NAME).read_text(encoding="utf-8"))["combined"]
+    assert "Everything is up to date" in supporters_packet(tmp_path).output
+
+
+def test_an_overview_that_cannot_be_put_in_place_is_written_by_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import advocacy.packet.supporters_files as supporters_files
+
+    replace = supporters_files.os.replace
+
+    def refusing(source, target):
+        if str(target).endswith("index.html") and "supporters" not in str(target):
+            raise PermissionError(13, "Permission denied")
+        return replace(source, target)
+
+    monkeypatch.setattr(supporters_files.os, "replace", refusing)
+    failed = supporters_packet(tmp_path)
+    assert failed.exit_code == 1, failed.output
+    assert "Permission denied" in failed.output and "Traceback" not in failed.output
+    out = tmp_path / "out"
+    assert not (out / "index.html").exists() and not temporaries(out)
+    state = json.loads((out / STATE_NAME).read_text(encoding="utf-8"))
+    assert "packet" not in state["combined"] and len(state["letters"]) == 6
+    assert not (out / ".advocacy-stamp.json").exists()
+
+    monkeypatch.setattr(supporters_files.os, "replace", replace)
+    fixed = supporters_packet(tmp_path)
+    assert fixed.exit_code == 0, fixed.output
+    assert "0 written, 6 up to date" in fixed.output
+    assert (out / "index.html").is_file() and not temporaries(out)
+    assert "Everything is up to date" in supporters_packet(tmp_path).output
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
+def test_ctrl_c_while_waiting_for_the_child_saves_the_state_then_stops(tmp_path: Path, stop):
+    from advocacy.packet.build import _save
+    from advocacy.packet.report import PacketReport
+    from advocacy.packet.supporters_files import Overview
+
+    class Child:
+        cancelled = False
+
+        def result(self):
+            raise stop()
+
+        def cancel(self):
+            self.cancelled = True
+
+    state = PacketState(tmp_path)
+    letter, entry = letters(1)[0]
+    state.record(letter, entry)
+    state.combined["packet"] = "of the last run"  # it no longer describes the files
+    state.combined.pop("packet")
+    overview = Overview(tmp_path, Child(), "new", current=False, complete=True)  # type: ignore[arg-type]
+    with pytest.raises(stop):
+        _save(state, overview, PacketReport(tmp_path), stamped=True)
+    saved = json.loads((tmp_path / STATE_NAME).read_text(encoding="utf-8"))
+    assert list(saved["letters"]) == [letter.key] and "packet" not in saved["combined"]
+    assert not (tmp_path / JOURNAL_NAME).exists()
+
+
+def test_an_interrupted_run_stops_the_child_and_records_no_overview(tmp_path: Path):
+    from advocacy.packet.build import _save
+    from advocacy.packet.report import PacketReport
+    from advocacy.packet.supporters_files import Overview
+
+    class Child:
+        cancelled = False
+
+        def result(self):
+            raise AssertionError("an interrupted run does not wait for the child")
+
+        def cancel(self):
+            self.cancelled = True
+
+    child = Child()
+    state = PacketState(tmp_path)
+    report = PacketReport(tmp_path, interrupted=True)
+    overview = Overview(tmp_path, child, "new", current=False, complete=False)  # type: ignore[arg-type]
+    assert _save(state, overview, report, stamped=True) is None  # no stamp either
+    assert child.cancelled
+    assert (
+        "packet" not in json.loads((tmp_path / STATE_NAME).read_text(encoding="utf-8"))["combined"]
+    )

@@ -19,7 +19,6 @@ from advocacy.generate import write_city_index
 from advocacy.jsonfile import encoded_lines
 from advocacy.output import atomic_stream, atomic_write, inside, remove_stale_temporaries
 from advocacy.packet import stamp
-from advocacy.packet.forked import Forked
 from advocacy.packet.mailing import write_mailing
 from advocacy.packet.manifest import letter_title, manifest_csv, manifest_row, tie_dict
 from advocacy.packet.pdf import PACKET_PDF, PacketPdfBuilder, packet_pdf_options, write_packet_pdf
@@ -32,7 +31,7 @@ from advocacy.packet.supporter_pages import (
     page_path,
     recorded,
 )
-from advocacy.packet.supporters_files import finish_overview, write_supporter_files
+from advocacy.packet.supporters_files import Overview, finish_overview, write_supporter_files
 from advocacy.packet.supporters_plan import SUPPORTERS_FOLDER
 from advocacy.packet.workers import Unit, render_letters, render_units, result_of
 from advocacy.templating import shared_environment
@@ -96,7 +95,7 @@ def build_packet(
         if on_start is not None:
             on_start(len(todo))
         builder = None
-        overview: Forked | None = None  # a child writing part of a supporters packet's overview
+        overview: Overview | None = None  # a supporters packet's overview, being written
         if todo and "pdf" in settings.formats and plan.supporters is None:
             builder = PacketPdfBuilder(plan, settings, records)
         with _collector_spared() as rendered:
@@ -144,16 +143,12 @@ def build_packet(
                 if builder is not None:
                     builder.close()
                     builder.discard()
-                try:
-                    state.save()
-                finally:
-                    if overview is not None:
-                        _finish_overview(overview, state, report)
-            if settings.fingerprint is not None and _finished(report):
-                files, known = _stamp_files(state)
+                known = _save(state, overview, report, stamped=settings.fingerprint is not None)
+            if settings.fingerprint is not None and known is not None and _finished(report):
                 # only a shortcut for the next run: without it (a full disk) that run checks the
                 # letters one by one
                 with contextlib.suppress(AdvocacyError, OSError):
+                    files = _stamp_files(state)
                     stamp.write(out, settings.fingerprint, files, _stamp_summary(report), known)
     report.elapsed = clock() - started
     return report
@@ -191,35 +186,68 @@ def _collector_spared() -> Iterator[Callable[[], None]]:
             gc.unfreeze()
 
 
-def _finish_overview(overview: Forked, state: PacketState, report: PacketReport) -> None:
-    """Wait for the child writing the overview; if it failed, save the state again without
-    the overview recorded as written, and raise its error."""
+def _save(
+    state: PacketState, overview: Overview | None, report: PacketReport, *, stamped: bool
+) -> dict[str, int] | None:
+    """Save the state, and return the sizes the stamp lists without a stat (None: the run
+    will not be stamped).
+
+    A supporters packet's child writing the overview is waited for, and its files put in
+    place, while the state is saved (once the letters are encoded, before the combined
+    hashes are): so the state claims the overview only once it is there. Meanwhile this
+    process gathers what the stamp needs. The child's error, or a Ctrl-C while waiting for
+    it, is raised once the state is saved (without the overview recorded as written).
+    """
+    known: dict[str, int] | None = None
+    failure: list[BaseException] = []
+    finished = False
+
+    def finishing() -> None:
+        nonlocal known, finished
+        if finished:
+            return
+        finished = True
+        if stamped and _finished(report):
+            known = _known_sizes(state)
+        try:
+            finish_overview(overview, state, report.interrupted)
+        except BaseException as err:  # noqa: BLE001 - raised once the state is saved
+            failure.append(err)
+
     try:
-        finish_overview(overview, state, report.interrupted)
-    except BaseException:
-        state.save()
-        raise
+        state.save(finishing)
+    finally:
+        finishing()  # when the save failed before it got there
+    if failure:
+        raise failure[0]
+    return known
 
 
-def _stamp_files(state: PacketState) -> tuple[list[str], dict[str, int]]:
-    """The files the packet wrote: its letters' and its supporters' pages (with the sizes
-    recorded as they were written), those the state lists by folder (each city's index and
-    manifest, the bundles), and the folder's own."""
+def _known_sizes(state: PacketState) -> dict[str, int]:
+    """The files of the letters and of the supporters' pages, with the sizes recorded as
+    they were written (and checked since): the stamp lists them without a stat each."""
     known = state.file_sizes()
+    for key, value in state.combined.items():
+        if key.startswith(f"{SUPPORTERS_FOLDER}/"):  # a page: "hash size"
+            size = value.rsplit(" ", 1)[-1]
+            if size.isdigit():
+                known[page_path(key)] = int(size)
+    return known
+
+
+def _stamp_files(state: PacketState) -> list[str]:
+    """The other files the packet wrote: those the state lists by folder (each city's index
+    and manifest, the bundles), and the folder's own."""
     files: list[str] = []
     for key, value in state.combined.items():
         if key == "bundles":
             with contextlib.suppress(ValueError, TypeError):
                 files.extend(json.loads(value or "{}"))
-        elif key.startswith(f"{SUPPORTERS_FOLDER}/"):  # a page: "hash size"
-            size = value.rsplit(" ", 1)[-1]
-            if size.isdigit():
-                known[page_path(key)] = int(size)
-        elif key not in COMBINED_KEYS:  # a city's folder
-            files += [f"{key}/{INDEX_HTML}", f"{key}/{MANIFEST_JSON}"]
+        elif key not in COMBINED_KEYS and not key.startswith(f"{SUPPORTERS_FOLDER}/"):
+            files += [f"{key}/{INDEX_HTML}", f"{key}/{MANIFEST_JSON}"]  # a city's folder
     with contextlib.suppress(OSError), os.scandir(state.out) as entries:
         files += [entry.name for entry in entries if entry.is_file(follow_symlinks=False)]
-    return files, known
+    return files
 
 
 def _finished(report: PacketReport) -> bool:

@@ -84,17 +84,17 @@ def write(
     A file that is not there now is left out, and so are the lock, the stamp and temporary
     files.
     """
-    listed: list[tuple[str, int]] = []
-    base = str(out)
     known = known or {}
-    for relative in sorted(set(files) | set(known)):
-        name = relative.rsplit("/", 1)[-1]
-        if name in (STAMP_NAME, LOCK_NAME) or (
-            name.startswith(TEMPORARY_PREFIX) and name.endswith(".tmp")
-        ):
-            continue
-        if relative in known:
-            listed.append((relative, known[relative]))
+    base = str(out)
+    listed = [
+        (relative, size)
+        for relative, size in known.items()
+        # the names of a run's letters and pages never start with a dot: the check is kept
+        # to the few that do
+        if not ("/." in relative or relative.startswith(".")) or _listed(relative)
+    ]
+    for relative in set(files).difference(known):
+        if not _listed(relative):
             continue
         try:
             info = os.stat(os.path.join(base, relative))
@@ -102,6 +102,7 @@ def write(
             continue
         if S_ISREG(info.st_mode):
             listed.append((relative, info.st_size))
+    listed.sort()
     document = {
         "format": STAMP_FORMAT,
         "fingerprint": fingerprint,
@@ -109,6 +110,14 @@ def write(
         "files": listed,
     }
     atomic_write(out / STAMP_NAME, json.dumps(document, ensure_ascii=False).encode("utf-8"))
+
+
+def _listed(relative: str) -> bool:
+    """Whether the stamp lists this file: not the lock, the stamp or a temporary file."""
+    name = relative.rsplit("/", 1)[-1]
+    return name not in (STAMP_NAME, LOCK_NAME) and not (
+        name.startswith(TEMPORARY_PREFIX) and name.endswith(".tmp")
+    )
 
 
 def check(out: Path, fingerprint: str) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any, BinaryIO
@@ -171,17 +171,22 @@ class PacketState:
         with contextlib.suppress(AdvocacyError, OSError):
             inside(self.out, relative).unlink(missing_ok=True)
 
-    def save(self) -> None:
+    def save(self, finishing: Callable[[], None] | None = None) -> None:
         """Write the snapshot atomically, then drop the journal it now contains.
+
+        ``finishing``, if given, is called once the letters are encoded and before the
+        combined hashes are, which it may change: the end of a run waits there for the files
+        a child process writes, so that the state claims them only once they are in place,
+        and the letters are encoded meanwhile. It must not raise.
 
         Nothing is written when the snapshot on disk already holds exactly this state.
         """
-        if (
-            self._journal is None
-            and self._on_disk is not None
-            and self._on_disk == (self.letters, self.combined)
-        ):
-            return
+        if self._journal is None and self._on_disk is not None:
+            if finishing is not None:
+                finishing()
+                finishing = None
+            if self._on_disk == (self.letters, self.combined):
+                return
         encoded = self._encoded
         snapshot = {
             "format": STATE_FORMAT,
@@ -189,10 +194,15 @@ class PacketState:
             "letters": {
                 key: encoded.get(key, entry) for key, entry in sorted(self.letters.items())
             },
-            "combined": self.combined,
         }
+
+        def combined() -> dict[str, Any]:
+            if finishing is not None:
+                finishing()
+            return {"combined": self.combined}
+
         with atomic_stream(self.path) as stream:  # chunk by chunk: never whole in memory
-            for chunk in encoded_lines(snapshot):
+            for chunk in encoded_lines(snapshot, later=combined):
                 stream.write(chunk)
         if self._journal is not None:
             self._journal.close()

@@ -14,19 +14,22 @@ Each file is written again only when what it shows changed (hashes in the packet
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import jinja2
 
 from advocacy import __version__
-from advocacy.exceptions import AdvocacyError
+from advocacy.exceptions import AdvocacyError, OutputError
 from advocacy.jsonfile import encoded_lines
-from advocacy.output import atomic_stream, atomic_write, inside
+from advocacy.output import atomic_stream, atomic_write, inside, open_temporary
 from advocacy.packet.forked import Forked, in_child
 from advocacy.packet.manifest import tie_dict, write_manifest_csv
 from advocacy.packet.plan import PacketPlan, PacketSettings, digest
@@ -62,10 +65,10 @@ def write_supporter_files(
     state: PacketState,
     records: dict[str, dict[str, Any]],
     report: Any,
-) -> Forked | None:
+) -> Overview | None:
     """Write the officials' bundles, the index and the manifests (the supporters' pages are
     written with their letters). Part of the overview is written by a child process: pass
-    the handle returned to :func:`finish_overview` once the state is saved."""
+    the handle returned to :func:`finish_overview` while the state is saved."""
     out = settings.out
     supporters = plan.supporters
     summary = SupportersSummary(
@@ -299,6 +302,21 @@ def _remove_bundles(
         state.combined.pop("bundles", None)
 
 
+@dataclass
+class Overview:
+    """The overview being written: ``manifest.json`` is, ``manifest.csv`` and ``index.html``
+    are in their temporary files in a child process (:func:`finish_overview` puts them in
+    place)."""
+
+    out: Path
+    child: Forked
+    digest: str
+    #: the files on disk already show this overview: the child's are dropped
+    current: bool
+    #: the run wrote every letter: the overview is recorded as written
+    complete: bool
+
+
 def _write_overview(
     out: Path,
     settings: PacketSettings,
@@ -309,12 +327,13 @@ def _write_overview(
     officials: list[dict[str, Any]],
     summary: SupportersSummary,
     report: Any,
-) -> Forked | None:
+) -> Overview | None:
     """``index.html``, ``manifest.csv`` and ``manifest.json`` at the top of the folder.
 
     The CSV and ``index.html`` are written by a child process (:mod:`forked`) while this one
-    writes ``manifest.json`` and goes on to the state: the returned handle says when they are
-    done (None: nothing to write, all three are up to date).
+    encodes ``manifest.json``, whose hash says whether the overview changed (None: it did
+    not, nothing is written). Letters rendered in this run nearly always change it, so then
+    the child starts first, and its files are dropped in the rare case it did not.
     """
     totals = {
         "supporters": summary.supporters,
@@ -331,28 +350,6 @@ def _write_overview(
         {"city": c.city.label, "tie": tie_dict(c.city), "letters": len(c.letters)}
         for c in plan.cities
     ]
-    manifest = {
-        "advocacy_version": __version__,
-        "date": settings.date.isoformat(),
-        "formats": list(settings.formats),
-        "totals": totals,
-        "identical": [{"official": o, "letters": n} for o, n in summary.identical],
-        "cities": cities,
-        "officials": officials,
-        "letters": rows,
-    }
-    manifest_json = b"".join(encoded_lines(manifest))
-    # the manifest holds every letter's row, the officials and the totals: what the page
-    # shows besides is each supporter and what could not be written for them
-    overview_hash = digest(
-        plan.inputs_digest,
-        hashlib.sha256(manifest_json).hexdigest(),
-        [(p["name"], p["city"], p["folder"], p["reasons"]) for p in people],
-    )
-    names = ["index.html", "manifest.csv", "manifest.json"]
-    if state.combined.get("packet") == overview_hash and all((out / n).is_file() for n in names):
-        return None
-    state.combined.pop("packet", None)
     context = {
         "totals": totals,
         "cities": cities,
@@ -365,37 +362,98 @@ def _write_overview(
         "slug": slugify,
     }
 
-    def write_csv_and_page() -> None:
-        with atomic_stream(out / "manifest.csv") as stream:  # row by row
-            write_manifest_csv(stream, rows, supporters=True)
-        atomic_write(out / "index.html", _render(settings, SUPPORTERS_INDEX, context))
+    def write_csv_and_page() -> list[str]:
+        return [
+            _staged(out / "manifest.csv", lambda s: write_manifest_csv(s, rows, supporters=True)),
+            _staged(
+                out / "index.html", lambda s: s.write(_render(settings, SUPPORTERS_INDEX, context))
+            ),
+        ]
 
-    child = in_child(write_csv_and_page)
+    child = in_child(write_csv_and_page) if report.rendered else None
     try:
-        atomic_write(out / "manifest.json", manifest_json)
+        manifest = {
+            "advocacy_version": __version__,
+            "date": settings.date.isoformat(),
+            "formats": list(settings.formats),
+            "totals": totals,
+            "identical": [{"official": o, "letters": n} for o, n in summary.identical],
+            "cities": cities,
+            "officials": officials,
+            "letters": rows,
+        }
+        manifest_json = b"".join(encoded_lines(manifest))
+        # the manifest holds every letter's row, the officials and the totals: what the page
+        # shows besides is each supporter and what could not be written for them
+        overview_hash = digest(
+            plan.inputs_digest,
+            hashlib.sha256(manifest_json).hexdigest(),
+            [(p["name"], p["city"], p["folder"], p["reasons"]) for p in people],
+        )
+        names = ["index.html", "manifest.csv", "manifest.json"]
+        current = state.combined.get("packet") == overview_hash and all(
+            (out / n).is_file() for n in names
+        )
+        if not current:
+            state.combined.pop("packet", None)
+            if child is None:
+                child = in_child(write_csv_and_page)
+            atomic_write(out / "manifest.json", manifest_json)
+            report.combined_written += names
     except BaseException:
-        child.cancel()
+        if child is not None:
+            child.cancel()
         raise
-    report.combined_written += names
-    if not report.pending and not report.interrupted:
-        # recorded now, to be saved with the state while the child writes; taken back if
-        # the child fails (finish_overview)
-        state.combined["packet"] = overview_hash
-    return child
-
-
-def finish_overview(child: Forked | None, state: PacketState, interrupted: bool) -> None:
-    """Wait for the child writing ``manifest.csv`` and ``index.html``; when it failed, the
-    overview is not recorded as written (the next run writes it again) and its error is
-    raised. A run stopped by Ctrl-C stops the child too."""
     if child is None:
+        return None
+    complete = not report.pending and not report.interrupted
+    return Overview(out, child, overview_hash, current, complete)
+
+
+def _staged(path: Path, write: Callable[[IO[bytes]], Any]) -> str:
+    """Write ``path``'s new bytes to a temporary file next to it, flushed to disk, and
+    return that file's name: :func:`finish_overview` renames it into place (or drops it)."""
+    try:
+        handle, temporary = open_temporary(path)
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
+    try:
+        with os.fdopen(handle, "wb", buffering=1 << 20) as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except BaseException as err:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
+        raise
+    return temporary
+
+
+def finish_overview(overview: Overview | None, state: PacketState, interrupted: bool) -> None:
+    """Wait for the child writing ``manifest.csv`` and ``index.html`` and put them in place;
+    then (a run that wrote every letter) record the overview as written. When the child
+    failed, the overview is not recorded (the next run writes it again) and its error is
+    raised. A run stopped by Ctrl-C stops the child too: the temporary files it may have
+    left are removed by the next run (an interrupted run leaves no stamp)."""
+    if overview is None:
         return
     if interrupted:
-        child.cancel()
-        state.combined.pop("packet", None)
+        overview.child.cancel()
         return
+    if overview.current:  # the files there are the overview already: the child's go
+        with contextlib.suppress(AdvocacyError):
+            for temporary in overview.child.result():
+                Path(temporary).unlink(missing_ok=True)
+        return
+    staged = overview.child.result()
+    targets = [overview.out / "manifest.csv", overview.out / "index.html"]
     try:
-        child.result()
-    except BaseException:
-        state.combined.pop("packet", None)
-        raise
+        for temporary, target in zip(staged, targets, strict=True):
+            os.replace(temporary, target)
+    except OSError as err:
+        for temporary in staged:
+            Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {overview.out}: {err.strerror or err}") from err
+    if overview.complete:
+        state.combined["packet"] = overview.digest
