@@ -30,6 +30,7 @@ from typing import Any
 
 import jinja2
 
+from advocacy.blockmemo import tracked
 from advocacy.budget import OverBudget, letter_budget, render_bounded
 from advocacy.dataset import City
 from advocacy.exceptions import TemplateFailed
@@ -117,6 +118,7 @@ def select_quotes(city: City, quotes: Sequence[Quote]) -> QuoteSet:
 # -- the context -----------------------------------------------------------------------------
 
 
+@tracked
 @dataclass(frozen=True)
 class SenderView:
     """The sender as templates see it: missing name and address show as placeholders.

@@ -219,7 +219,7 @@ class LetterFactory:
         self.extras = dict(extras or {})
         self.style = style or Style(tuple(folders))
         # one run's letters: each template is read once (not checked again for every letter)
-        self.environment = make_environment(folders, reload=False)
+        self.environment = make_environment(folders, reload=False, memo=True)
         #: fsync every file; the packet does without and checks sizes instead (see output.py)
         self.durable = durable
         self._renderers: dict[str, Any] = {}

@@ -26,6 +26,7 @@ import jinja2
 import yaml
 from jinja2.loaders import split_template_path
 
+from advocacy import blockmemo
 from advocacy.budget import BoundedSandbox, OverBudget, bound_filters
 from advocacy.exceptions import DataError, TemplateFailed
 from advocacy.inputs import (
@@ -214,7 +215,7 @@ class _Sandbox(BoundedSandbox):
 
 
 def make_environment(
-    folders: Iterable[Path], *, html: bool = False, reload: bool = True
+    folders: Iterable[Path], *, html: bool = False, reload: bool = True, memo: bool = False
 ) -> jinja2.Environment:
     """Build a sandboxed, strict Jinja environment over ``folders``.
 
@@ -224,6 +225,8 @@ def make_environment(
     (:class:`~advocacy.typography.TypographyExtension`; values print as written).
     ``reload=False`` reads each template once: by default every use of a template checks
     its file's time (a ``stat`` for it and each template it extends, every letter).
+    ``memo=True`` keeps each block's text for the letters that give it the same inputs
+    (:mod:`advocacy.blockmemo`): for an environment that renders many letters.
     """
     environment = _Sandbox(
         auto_reload=reload,
@@ -237,6 +240,8 @@ def make_environment(
         extensions=() if html else (TypographyExtension,),
     )
     bound_filters(environment)
+    if memo:
+        blockmemo.enable(environment)
     return environment
 
 
