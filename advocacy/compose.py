@@ -25,7 +25,6 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -95,10 +94,24 @@ def _names_city(quote: Quote, city: City) -> bool:
     return us_named and any(f" {p} " in f" {text} " for p in partners)
 
 
-@lru_cache(maxsize=256)
-def _quotes_for(city: City, quotes: tuple[Quote, ...]) -> QuoteSet:
+#: (id(city), id(quotes)) -> (city, quotes, their QuoteSet); the objects are kept, so their
+#: ids are not reused. By identity: hashing a city and every quote cost more than choosing.
+_QUOTE_SETS: dict[tuple[int, int], tuple[City, Sequence[Quote], QuoteSet]] = {}
+MAX_QUOTE_SETS = 256
+
+
+def _quotes_for(city: City, quotes: Sequence[Quote]) -> QuoteSet:
     """select_quotes(), once a city: a packet asks again for every letter to that city."""
-    return select_quotes(city, quotes)
+    if type(quotes) is not tuple:
+        quotes = tuple(quotes)  # a list could change under the same id
+    found = _QUOTE_SETS.get((id(city), id(quotes)))
+    if found is not None:
+        return found[2]
+    chosen = select_quotes(city, quotes)
+    if len(_QUOTE_SETS) >= MAX_QUOTE_SETS:
+        _QUOTE_SETS.clear()
+    _QUOTE_SETS[(id(city), id(quotes))] = (city, quotes, chosen)
+    return chosen
 
 
 def select_quotes(city: City, quotes: Sequence[Quote]) -> QuoteSet:
@@ -262,7 +275,7 @@ def build_context(
         sender=SenderView.of(sender, official),
         date=date,
         date_text=us_date(date),
-        quotes=_quotes_for(city, tuple(quotes)),
+        quotes=_quotes_for(city, quotes),
         salutation=salutation_for(official),
         address_block=address_block,
     )

@@ -225,6 +225,7 @@ class LetterFactory:
         self._renderers: dict[str, Any] = {}
         self._exhausted: dict[Path, TemplateFailed] = {}
         self._folders: dict[tuple[Path, str], Path] = {}
+        self._folder_names: dict[tuple[Path, str], str] = {}
         #: letters composed ahead of writing (compose_ahead), or the error composing raised
         self._ahead: dict[int, Letter | Exception] = {}
 
@@ -303,6 +304,16 @@ class LetterFactory:
             return inside(out, folder, name)
         return self._resolved(out, folder) / name
 
+    def _file(self, out: Path, folder: str, name: str) -> str:
+        """:meth:`path` as a string: joining strings costs a tenth of joining paths."""
+        if "/" in name or name in (".", "..") or not name:
+            return str(inside(out, folder, name))
+        key = (out, folder)
+        base = self._folder_names.get(key)
+        if base is None:
+            base = self._folder_names[key] = str(self._resolved(out, folder))
+        return f"{base}{os.sep}{name}"
+
     def _resolved(self, out: Path, folder: str) -> Path:
         """``inside(out, folder)``, kept; a new folder under a known one costs one ``lstat``.
 
@@ -354,7 +365,7 @@ class LetterFactory:
                 result.mailto, result.mailto_length = link.uri, link.length
                 if link.shortened:
                     result.warnings.append(f"mailto body shortened to fit {link.length} characters")
-        rendered: dict[str, tuple[str, Path, bytes]] = {}
+        rendered: dict[str, tuple[str, str, bytes]] = {}
         for name in self.formats:
             if name not in FILE_FORMATS:
                 continue
@@ -363,7 +374,7 @@ class LetterFactory:
             filename = f"{job.stem}{suffix(name)}"
             relative = f"{job.folder}/{filename}"
             try:
-                path = self.path(out, job.folder, filename)
+                path = self._file(out, job.folder, filename)
                 rendered[name] = (relative, path, self.render(letter, name))
             except AdvocacyError as err:
                 result.status, result.error = "failed", f"{name}: {err}"

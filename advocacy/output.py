@@ -38,7 +38,7 @@ _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | o
 _names = itertools.count()
 
 
-def open_temporary(path: Path) -> tuple[int, str]:
+def open_temporary(path: Path | str) -> tuple[int, str]:
     """Create the temporary file ``path`` is first written to; return its descriptor and name.
 
     The name is ``.advocacy-NAME.<pid>-<n>.tmp`` next to ``path``: unique within the process by
@@ -47,11 +47,11 @@ def open_temporary(path: Path) -> tuple[int, str]:
     ``FILE_MODE`` at once (no ``chmod`` after). The folder is made only when it is missing:
     checking it before every file cost a system call a file.
     """
-    folder = path.parent
+    folder, name = os.path.split(os.fspath(path))
     made = False
     while True:
         temporary = os.path.join(
-            folder, f"{TEMPORARY_PREFIX}{path.name}.{os.getpid()}-{next(_names)}{TEMPORARY_SUFFIX}"
+            folder, f"{TEMPORARY_PREFIX}{name}.{os.getpid()}-{next(_names)}{TEMPORARY_SUFFIX}"
         )
         try:
             return os.open(temporary, _FLAGS, FILE_MODE), temporary
@@ -60,7 +60,7 @@ def open_temporary(path: Path) -> tuple[int, str]:
         except FileNotFoundError:
             if made:
                 raise
-            folder.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             made = True
 
 
@@ -108,7 +108,7 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     write_all_or_none({path: data}, durable)
 
 
-def write_all_or_none(files: dict[Path, bytes], durable: bool = True) -> None:
+def write_all_or_none(files: dict[Path, bytes] | dict[str, bytes], durable: bool = True) -> None:
     """Write several files so that each is replaced only once all the new ones are complete.
 
     Every file goes to its temporary name first; only when all are written (a full disk shows
@@ -117,8 +117,8 @@ def write_all_or_none(files: dict[Path, bytes], durable: bool = True) -> None:
 
     The bytes go to the descriptor as they are (no buffered file object around them).
     """
-    staged: list[tuple[str, Path]] = []
-    path: Path | None = None
+    staged: list[tuple[str, Path | str]] = []
+    path: Path | str | None = None
     try:
         for path, data in files.items():
             handle, temporary = open_temporary(path)
