@@ -107,8 +107,8 @@ def test_a_full_disk_replaces_no_file_of_a_letter(tmp_path, monkeypatch):
     calls = []
 
     def full_after_one(path):  # the disk fills up while the letter's files are written
-        calls.append(path.name)
-        if path.name == "sherman-lea.txt":
+        calls.append(Path(path).name)
+        if Path(path).name == "sherman-lea.txt":
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(path)
 
