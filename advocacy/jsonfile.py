@@ -19,13 +19,6 @@ compact = json.JSONEncoder(ensure_ascii=False).encode
 _compact = compact
 
 
-class Encoded(bytes):
-    """A value already encoded as :func:`compact` JSON in UTF-8 (e.g. a packet state's entry,
-    encoded once for its journal line): :func:`encoded_lines` writes it as it is."""
-
-    __slots__ = ()
-
-
 def _entries(
     document: dict[str, Any], later: Callable[[], dict[str, Any]] | None
 ) -> Iterator[tuple[str, Any]]:
@@ -37,8 +30,10 @@ def _entries(
 def _pieces(
     document: dict[str, Any], later: Callable[[], dict[str, Any]] | None = None
 ) -> Iterator[str | bytes]:
-    """The text of :func:`dumps_lines` piece by piece, an :class:`Encoded` item as its bytes;
-    the keys ``later()`` returns follow the document's, asked for once those are encoded."""
+    """The text of :func:`dumps_lines` piece by piece; an item that is ``bytes`` is JSON
+    encoded already (UTF-8, e.g. a packet state's entry, encoded once for its journal line:
+    json itself cannot encode bytes) and is given as it is. The keys ``later()`` returns
+    follow the document's, asked for once those are encoded."""
     yield "{\n"
     first = True
     for key, value in _entries(document, later):
@@ -51,13 +46,13 @@ def _pieces(
             for index, item in enumerate(value):
                 if index:
                     yield ",\n  "
-                yield item if type(item) is Encoded else _compact(item)
+                yield item if type(item) is bytes else _compact(item)
             yield "\n ]"
         elif isinstance(value, dict) and value:
             yield f" {name}: {{\n  "
             for index, (item_key, item) in enumerate(value.items()):
                 prefix = (",\n  " if index else "") + _compact(str(item_key)) + ": "
-                if type(item) is Encoded:
+                if type(item) is bytes:
                     yield prefix
                     yield item
                 else:

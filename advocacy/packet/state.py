@@ -17,7 +17,7 @@ from advocacy import __version__
 from advocacy.exceptions import AdvocacyError, DataError, OutputError
 from advocacy.formats import FILE_FORMATS, suffix
 from advocacy.inputs import read_input
-from advocacy.jsonfile import Encoded, compact, encoded_lines
+from advocacy.jsonfile import compact, encoded_lines
 from advocacy.output import atomic_stream, inside
 from advocacy.packet.plan import PlannedLetter
 
@@ -47,7 +47,7 @@ class PacketState:
         self._journal: BinaryIO | None = None
         #: each letter recorded by this run as its journal line has it (compact JSON of its
         #: entry, UTF-8): the snapshot reuses it instead of encoding 25,000 entries again
-        self._encoded: dict[str, Encoded] = {}
+        self._encoded: dict[str, bytes] = {}
         #: where a corrupt state file was moved to, if it was
         self.set_aside: Path | None = None
         #: what the snapshot on disk holds, when it is all there is (no journal): a run that
@@ -148,10 +148,10 @@ class PacketState:
             self._journal = self.journal_path.open("ab")
         # the entry's JSON once: '{"hash": ..., "record": ...}'; the journal line is the same
         # object with the key first, '{"key": ..., "hash": ..., "record": ...}'
-        encoded = self._encoded[letter.key] = Encoded(compact(entry).encode("utf-8"))
-        self._journal.write(b'{"key": ' + compact(letter.key).encode("utf-8") + b", ")
-        self._journal.write(encoded[1:])
-        self._journal.write(b"\n")
+        encoded = self._encoded[letter.key] = compact(entry).encode("utf-8")
+        self._journal.write(
+            b'{"key": %s, %s\n' % (compact(letter.key).encode("utf-8"), encoded[1:])
+        )
         if flush:
             self._journal.flush()
 
