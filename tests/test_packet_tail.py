@@ -149,6 +149,30 @@ def test_the_collector_is_spared_then_restored():
     assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
+def test_a_collector_paused_while_planning_runs_while_rendering():
+    gc.disable()
+    try:
+        with _collector_spared() as rendered:
+            assert gc.isenabled() and gc.get_freeze_count() > 0
+            rendered()
+            assert not gc.isenabled()
+        assert not gc.isenabled() and gc.get_freeze_count() == 0  # as the caller had it
+    finally:
+        gc.enable()
+
+
+def test_a_supporters_packet_leaves_the_collector_as_it_found_it(tmp_path: Path):
+    result = supporters_packet(tmp_path)
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "supporters.csv").write_text(SUPPORTERS.splitlines()[0] + "\n,,,,,,,,\n")
+    failed = supporters_packet(bad)  # no supporter could be read
+    assert failed.exit_code != 0 and "no supporter could be read" in failed.output
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
 def test_objects_frozen_before_the_run_stay_frozen():
     gc.freeze()
     try:
@@ -307,3 +331,19 @@ def test_an_interrupted_run_stops_the_child_and_records_no_overview(tmp_path: Pa
     assert (
         "packet" not in json.loads((tmp_path / STATE_NAME).read_text(encoding="utf-8"))["combined"]
     )
+
+
+def test_the_console_script_skips_the_collectors_last_passes(monkeypatch: pytest.MonkeyPatch):
+    import sys
+
+    from advocacy.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["advocacy", "--version"])
+    assert gc.get_freeze_count() == 0
+    try:
+        with pytest.raises(SystemExit) as done:
+            main()
+        assert done.value.code in (0, None)
+        assert gc.get_freeze_count() > 0  # every object left: not scanned again at the exit
+    finally:
+        gc.unfreeze()

@@ -165,12 +165,14 @@ def _collector_spared() -> Iterator[Callable[[], None]]:
     before rendering is frozen (:func:`gc.freeze`: still freed when nothing refers to it;
     only a reference cycle waits for the end of the block), the records too once rendered,
     and the end of the run, which makes rows and pages for the manifests but no cycles, runs
-    without the collector. Objects that were frozen before the run stay as they were.
+    without the collector. Its state at the end is the caller's. Objects that were frozen
+    before the run stay as they were (and the collector is then left as it is).
     """
     enabled = gc.isenabled()
     freeze = not gc.get_freeze_count()
     if freeze:
         gc.freeze()
+        gc.enable()  # while rendering (a caller may have paused it while planning)
 
     def rendered() -> None:
         if freeze:
@@ -180,10 +182,12 @@ def _collector_spared() -> Iterator[Callable[[], None]]:
     try:
         yield rendered
     finally:
-        if enabled:
-            gc.enable()
         if freeze:
             gc.unfreeze()
+        if enabled:
+            gc.enable()
+        else:
+            gc.disable()
 
 
 def _save(
