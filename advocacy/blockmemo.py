@@ -80,12 +80,13 @@ def tracked(cls: type) -> type:
 
     cls.__getattribute__ = __getattribute__  # type: ignore[method-assign,assignment]
     _TRACKED.add(cls)
+    _MODES[cls] = _SUBJECT  # found through a variable, then read attribute by attribute
     return cls
 
 
 # How a value of each type is compared: a string by itself, other plain values by type and
 # value, frozen dataclasses and functions by identity, a tuple by its items; None: refused.
-_STR, _VALUE, _IDENTITY, _TUPLE, _REFUSED = range(5)
+_STR, _VALUE, _IDENTITY, _TUPLE, _REFUSED, _SUBJECT = range(6)
 _MODES: dict[type, int] = {str: _STR, tuple: _TUPLE}
 
 
@@ -242,7 +243,7 @@ class MemoBlock:
     def _find(self, context: Context) -> str | None:
         node = self.root
         subject = None
-        names, parent = context.vars, context.parent
+        names, parent, modes = context.vars, context.parent, _MODES
         while node.text is None:
             read = node.read
             if read is None:
@@ -250,17 +251,25 @@ class MemoBlock:
             kind, name = read
             if kind == _VAR:
                 value = names[name] if name in names else parent.get(name, missing)
-                if type(value) in _TRACKED:
-                    if subject is not None and subject is not value:
-                        return None
-                    subject, key = value, _SENDER
-                else:
-                    key = value_key(value)
             elif subject is None:
                 return None
             else:
-                key = value_key(object.__getattribute__(subject, name))
-            child = node.children.get(key) if key is not None else None
+                value = object.__getattribute__(subject, name)
+            # value_key(), its common cases written out: this runs for every read
+            mode = modes.get(type(value))
+            if mode == _STR:
+                key = value
+            elif mode == _IDENTITY:
+                key = id(value)
+            elif mode == _SUBJECT and kind == _VAR:
+                if subject is not None and subject is not value:
+                    return None
+                subject, key = value, _SENDER
+            else:
+                key = value_key(value)
+                if key is None:
+                    return None
+            child = node.children.get(key)
             if child is None:
                 return None
             node = child[0]
