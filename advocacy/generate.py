@@ -353,7 +353,7 @@ class LetterFactory:
             return result
         result.subject = letter.subject
         if job.sender is not None:  # supporters' letters: which of them read the same
-            text = "\n".join(p.plain("") for p in letter.paragraphs)
+            text = "\n".join([p.bare for p in letter.paragraphs])
             for own in (job.sender.name, job.sender.email, job.sender.phone):
                 if own:  # "a reply at ann@example.org" does not make a letter different
                     text = text.replace(own, "\x00")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from advocacy.dataset import City
@@ -45,6 +46,11 @@ class Paragraph:
     def plain(self, marker: str = "[{n}]") -> str:
         """Return the paragraph as plain text, with note references shown as ``marker``."""
         return parts_text(self.parts, marker)
+
+    @cached_property
+    def bare(self) -> str:
+        """``plain("")``, kept: letters to one official share their paragraphs' objects."""
+        return parts_text(self.parts, "")
 
 
 def parts_text(parts: tuple[Part, ...], marker: str = "[{n}]") -> str:
@@ -89,7 +95,7 @@ class Letter:
     appendix: tuple[Paragraph, ...] = ()
     extras: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    @property
+    @cached_property
     def date_text(self) -> str:
         return us_date(self.date)
 
@@ -97,7 +103,7 @@ class Letter:
     def sender_name(self) -> str:
         return self.sender.name or PLACEHOLDER_NAME
 
-    @property
+    @cached_property
     def sender_lines(self) -> tuple[str, ...]:
         """The sender block: name, organisation, address, phone, email."""
         lines = [self.sender_name]
@@ -110,7 +116,7 @@ class Letter:
             lines.append(self.sender.email)
         return tuple(lines)
 
-    @property
+    @cached_property  # every format asks for it (a letter is frozen: it cannot go stale)
     def signature_lines(self) -> tuple[str, ...]:
         """Name, "Resident, District 3" (only in the sender's own city), organisation."""
         lines = [self.sender_name]

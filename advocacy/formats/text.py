@@ -97,12 +97,24 @@ def _remember(key: tuple[object, int | None], value: Any) -> Any:
     return value
 
 
+#: The same by the paragraph's identity (with the paragraph, so its id is not reused): a
+#: letter's paragraphs are mostly the very objects of the letters before it (compose.py keeps
+#: them), and hashing a paragraph cost more than finding it this way.
+_BY_ID: dict[tuple[int, int | None], tuple[Paragraph, str]] = {}
+
+
 def block(paragraph: Paragraph, width: int | None) -> str:
     """One paragraph laid out (see :func:`paragraph_lines`), its lines joined."""
+    same = _BY_ID.get((id(paragraph), width))
+    if same is not None and same[0] is paragraph:
+        return same[1]
     key = (paragraph, width)
     found = _LAID_OUT.get(key)
     if found is None:
         found = _remember(key, "\n".join(paragraph_lines(paragraph, width)))
+    if len(_BY_ID) >= MAX_LAID_OUT:
+        _BY_ID.clear()
+    _BY_ID[(id(paragraph), width)] = (paragraph, found)
     return found  # type: ignore[no-any-return]
 
 
