@@ -347,3 +347,60 @@ def test_the_console_script_skips_the_collectors_last_passes(monkeypatch: pytest
         assert gc.get_freeze_count() > 0  # every object left: not scanned again at the exit
     finally:
         gc.unfreeze()
+
+
+def test_a_state_save_stopped_before_the_overview_stops_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from advocacy.packet.build import _save
+    from advocacy.packet.report import PacketReport
+    from advocacy.packet.supporters_files import Overview
+
+    class Child:
+        cancelled = False
+
+        def result(self):
+            raise AssertionError("not waited for: its files are not put in place")
+
+        def cancel(self):
+            self.cancelled = True
+
+    def stopped(self, finishing=None):
+        raise KeyboardInterrupt  # Ctrl-C while the letters are encoded
+
+    monkeypatch.setattr(PacketState, "save", stopped)
+    child = Child()
+    overview = Overview(tmp_path, child, "new", current=False, complete=True)  # type: ignore[arg-type]
+    with pytest.raises(KeyboardInterrupt):
+        _save(PacketState(tmp_path), overview, PacketReport(tmp_path), stamped=True)
+    assert child.cancelled
+
+
+def test_ctrl_c_while_the_overview_is_written_then_a_rerun_finishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Ctrl-C in this process while its child writes manifest.csv and index.html: the child
+    is stopped, the letters written are kept, nothing claims the overview; the next run
+    writes it and leaves no temporary file."""
+    import advocacy.packet.supporters_files as supporters_files
+
+    encoded_lines = supporters_files.encoded_lines
+
+    def interrupted(document, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(supporters_files, "encoded_lines", interrupted)
+    stopped = supporters_packet(tmp_path)
+    assert stopped.exit_code == 130, stopped.output
+    out = tmp_path / "out"
+    assert not (out / ".advocacy-stamp.json").exists()
+    assert not (out / "index.html").exists() and not (out / "manifest.csv").exists()
+    state = PacketState.load(out)
+    assert len(state.letters) == 6 and "packet" not in state.combined
+
+    monkeypatch.setattr(supporters_files, "encoded_lines", encoded_lines)
+    again = supporters_packet(tmp_path)
+    assert again.exit_code == 0, again.output
+    assert "0 written, 6 up to date" in again.output
+    assert (out / "index.html").is_file() and not temporaries(out)
+    assert "Everything is up to date" in supporters_packet(tmp_path).output

@@ -204,12 +204,10 @@ def _save(
     """
     known: dict[str, int] | None = None
     failure: list[BaseException] = []
-    finished = False
+    finished = False  # set when finishing() runs: save() calls it at most once
 
     def finishing() -> None:
         nonlocal known, finished
-        if finished:
-            return
         finished = True
         if stamped and _finished(report):
             known = _known_sizes(state)
@@ -220,8 +218,12 @@ def _save(
 
     try:
         state.save(finishing)
-    finally:
-        finishing()  # when the save failed before it got there
+    except BaseException:
+        # stopped (Ctrl-C) or failed before it got there: the overview is not put in place,
+        # its temporary files are removed by the next run (this one leaves no stamp)
+        if not finished and overview is not None:
+            overview.child.cancel()
+        raise
     if failure:
         raise failure[0]
     return known
