@@ -149,6 +149,13 @@ def test_the_collector_is_spared_then_restored():
     assert gc.get_freeze_count() == 0 and gc.isenabled()
 
 
+def test_the_end_of_a_run_that_lays_out_pages_keeps_the_collector():
+    with _collector_spared(paused_end=False) as rendered:
+        rendered()
+        assert gc.isenabled() and gc.get_freeze_count() > 0  # the records frozen too
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
 def test_a_collector_paused_while_planning_runs_while_rendering():
     gc.disable()
     try:

@@ -98,7 +98,10 @@ def build_packet(
         overview: Overview | None = None  # a supporters packet's overview, being written
         if todo and "pdf" in settings.formats and plan.supporters is None:
             builder = PacketPdfBuilder(plan, settings, records)
-        with _collector_spared() as rendered:
+        # the end of a run that lays out no page (no PDF, no envelopes or labels: WeasyPrint's
+        # layouts are full of reference cycles) runs without the collector
+        no_layout = not ("pdf" in settings.formats or settings.envelopes or settings.labels)
+        with _collector_spared(paused_end=no_layout) as rendered:
             try:
                 try:
                     if plan.supporters is None:
@@ -155,7 +158,7 @@ def build_packet(
 
 
 @contextlib.contextmanager
-def _collector_spared() -> Iterator[Callable[[], None]]:
+def _collector_spared(*, paused_end: bool = True) -> Iterator[Callable[[], None]]:
     """Keep the cyclic collector off what the run holds to its end; call the function given
     when the letters are rendered.
 
@@ -164,9 +167,10 @@ def _collector_spared() -> Iterator[Callable[[], None]]:
     ~2 s of the parent's time, most of it while the workers needed both CPUs. So what exists
     before rendering is frozen (:func:`gc.freeze`: still freed when nothing refers to it;
     only a reference cycle waits for the end of the block), the records too once rendered,
-    and the end of the run, which makes rows and pages for the manifests but no cycles, runs
-    without the collector. Its state at the end is the caller's. Objects that were frozen
-    before the run stay as they were (and the collector is then left as it is).
+    and with ``paused_end`` the end of the run, which makes rows and pages for the manifests
+    but no cycles, runs without the collector. Its state at the end is the caller's.
+    Objects that were frozen before the run stay as they were (the collector is then left
+    as it is).
     """
     enabled = gc.isenabled()
     freeze = not gc.get_freeze_count()
@@ -177,7 +181,8 @@ def _collector_spared() -> Iterator[Callable[[], None]]:
     def rendered() -> None:
         if freeze:
             gc.freeze()
-        gc.disable()
+        if paused_end:
+            gc.disable()
 
     try:
         yield rendered
