@@ -227,14 +227,16 @@ class MemoBlock:
         pieces: list[str] = []
         generator = self.function(context)
         frames = _FRAMES
+        depth = len(frames)
         while True:
-            frames.append(frame)
             try:
+                frames.append(frame)
                 piece = next(generator)
             except StopIteration:
                 break
             finally:
-                frames.pop()
+                # the frame goes whatever stopped the block, the time limit's signal included
+                del frames[depth:]
             pieces.append(piece)
             yield piece
         if frame.keep and self.enabled:

@@ -22,7 +22,7 @@ import os
 import re
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jinja2
@@ -161,12 +161,33 @@ def render_bounded(template: jinja2.Template, context: dict[str, Any]) -> str:
     """Render ``template``; stop with OverBudget once its text passes ``MAX_LETTER_CHARS``."""
     pieces: list[str] = []
     append, limit, size = pieces.append, MAX_LETTER_CHARS, 0  # locals: ~80 pieces a letter
-    for piece in template.generate(context):
+    for piece in _generate(template, context):
         size += len(piece)
         if size > limit:
             raise _refuse(f"the letter is over {limit:,} characters, the limit of one letter")
         append(piece)
     return "".join(pieces)
+
+
+def _generate(template: jinja2.Template, context: dict[str, Any]) -> Iterator[str]:
+    """``template.generate(context)``, and an error without the template's lines when Jinja
+    cannot find them.
+
+    Jinja maps each frame of the error's traceback to a line of the template; a frame stopped
+    by the time limit's signal at an instruction without a line number (in a loop) made that
+    mapping fail with a ``TypeError``, which then stood for the error itself. The template is
+    still named, and the error keeps what it says (and that the budget is spent).
+    """
+    own = template.new_context(context)  # a copy: the template's assignments stay its own
+    try:
+        yield from template.root_render_func(own)
+    except Exception as error:
+        try:
+            template.environment.handle_exception()  # raises ``error``, with template lines
+        except TypeError as failed:
+            if failed is error:
+                raise
+            raise error.with_traceback(None) from error.__cause__
 
 
 # -- time and memory --------------------------------------------------------------------------

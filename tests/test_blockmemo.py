@@ -251,6 +251,34 @@ def test_an_error_still_names_the_template_line(tmp_path: Path) -> None:
         with pytest.raises(TemplateFailed) as caught:
             compose_letter(kept, info, official, city, Sender(name="A"), DATE, DATA.quotes)
         assert caught.value.line == 4 and "broken.j2" in str(caught.value)
+        assert not blockmemo._FRAMES  # nothing of the failed block is left recording
+
+
+def test_a_block_stopped_by_the_time_limit_leaves_nothing_recording(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import advocacy.budget
+
+    monkeypatch.setattr(advocacy.budget, "MAX_RENDER_SECONDS", 0.3)
+    (tmp_path / "slow.j2").write_text(
+        '{% extends "_letter.j2" %}\n{% block body %}{{ sender.name }}'
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% if j < 0 %}x{% endif %}"
+        "{% endfor %}{% endfor %}{% endblock %}\n",
+        encoding="utf-8",
+    )
+    info = read_meta(tmp_path / "slow.j2", "user")
+    kept = make_environment([tmp_path, builtin_dir()], reload=False, memo=True)
+    city, official = _officials()[0]
+    with pytest.raises(TemplateFailed, match="took more than") as caught:
+        compose_letter(kept, info, official, city, Sender(name="A"), DATE, DATA.quotes)
+    # the time limit's own message, not Jinja failing to find the line it stopped at
+    assert "TypeError" not in str(caught.value) and caught.value.exhausted
+    assert not blockmemo._FRAMES
+    # and the next letter is composed as usual
+    info = read_meta(builtin_dir() / "mayor.j2", "built-in")
+    plain = make_environment([builtin_dir()], reload=False)
+    args = (info, official, city, Sender(name="A"), DATE, DATA.quotes)
+    assert compose_letter(kept, *args) == compose_letter(plain, *args)
 
 
 _FIELD = st.sampled_from(["", "a", "b"])
