@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from advocacy.exceptions import AdvocacyError, OutputError
 
@@ -71,6 +71,36 @@ def _write_fully(handle: int, data: bytes) -> None:
 
 
 @contextlib.contextmanager
+def _temporary(path: Path | str, durable: bool) -> Iterator[tuple[IO[bytes], str]]:
+    """A temporary file next to ``path`` and its name; its bytes are flushed (and, when
+    ``durable``, synced) when the block ends. On an error it is removed, and an ``OSError``
+    becomes an :class:`OutputError` naming ``path``."""
+    try:
+        handle, temporary = open_temporary(path)
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
+    try:
+        with os.fdopen(handle, "wb", buffering=1 << 20) as stream:
+            yield stream, temporary
+            stream.flush()
+            if durable:
+                os.fsync(stream.fileno())
+    except BaseException as err:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
+        raise
+
+
+def staged(path: Path | str, write: Callable[[IO[bytes]], Any], durable: bool = True) -> str:
+    """Write ``path``'s new bytes (``write(stream)``) to a temporary file next to it and
+    return its name: the caller renames it into place, or removes it."""
+    with _temporary(path, durable) as (stream, temporary):
+        write(stream)
+    return temporary
+
+
+@contextlib.contextmanager
 def atomic_stream(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
     """Open ``path`` for writing so that readers see the old file or the new one, never half.
 
@@ -84,23 +114,13 @@ def atomic_stream(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
     any process, killed or not; only a power cut could leave the new name with fewer bytes,
     which a caller that records the size can detect (the packet does).
     """
+    with _temporary(path, durable) as (stream, temporary):
+        yield stream
     try:
-        handle, temporary = open_temporary(path)
-    except OSError as err:
-        raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
-    try:
-        with os.fdopen(handle, "wb", buffering=1 << 20) as stream:
-            yield stream
-            stream.flush()
-            if durable:
-                os.fsync(stream.fileno())
         os.replace(temporary, path)
     except OSError as err:
         Path(temporary).unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:

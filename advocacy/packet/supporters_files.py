@@ -19,17 +19,16 @@ import hashlib
 import html
 import json
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import jinja2
 
 from advocacy import __version__
 from advocacy.exceptions import AdvocacyError, OutputError
 from advocacy.jsonfile import encoded_lines
-from advocacy.output import atomic_stream, atomic_write, inside, open_temporary
+from advocacy.output import atomic_stream, atomic_write, inside, staged
 from advocacy.packet.forked import Forked, in_child
 from advocacy.packet.manifest import tie_dict, write_manifest_csv
 from advocacy.packet.plan import PacketPlan, PacketSettings, digest
@@ -364,8 +363,8 @@ def _write_overview(
 
     def write_csv_and_page() -> list[str]:
         return [
-            _staged(out / "manifest.csv", lambda s: write_manifest_csv(s, rows, supporters=True)),
-            _staged(
+            staged(out / "manifest.csv", lambda s: write_manifest_csv(s, rows, supporters=True)),
+            staged(
                 out / "index.html", lambda s: s.write(_render(settings, SUPPORTERS_INDEX, context))
             ),
         ]
@@ -408,26 +407,6 @@ def _write_overview(
         return None
     complete = not report.pending and not report.interrupted
     return Overview(out, child, overview_hash, current, complete)
-
-
-def _staged(path: Path, write: Callable[[IO[bytes]], Any]) -> str:
-    """Write ``path``'s new bytes to a temporary file next to it, flushed to disk, and
-    return that file's name: :func:`finish_overview` renames it into place (or drops it)."""
-    try:
-        handle, temporary = open_temporary(path)
-    except OSError as err:
-        raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
-    try:
-        with os.fdopen(handle, "wb", buffering=1 << 20) as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-    except BaseException as err:
-        Path(temporary).unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            raise OutputError(f"cannot write {path}: {err.strerror or err}") from err
-        raise
-    return temporary
 
 
 def finish_overview(overview: Overview | None, state: PacketState, interrupted: bool) -> None:
