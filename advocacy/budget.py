@@ -178,12 +178,22 @@ def _generate(template: jinja2.Template, context: dict[str, Any]) -> Iterator[st
     mapping fail with a ``TypeError``, which then stood for the error itself. The template is
     still named, and the error keeps what it says (and that the budget is spent).
     """
-    own = template.new_context(context)  # a copy: the template's assignments stay its own
+    # ``template.new_context(context)``, without its ChainMap of globals walked twice for
+    # every letter (35 -> 3 us): the globals as one dict, kept on the template
+    globals_ = template.__dict__.get("_plain_globals")
+    if globals_ is None:
+        globals_ = template.__dict__["_plain_globals"] = dict(template.globals)
+    variables = dict(globals_)
+    variables.update(context)  # a copy: the template's assignments stay its own
+    environment = template.environment
+    own = environment.context_class(
+        environment, variables, template.name, template.blocks, globals=globals_
+    )
     try:
         yield from template.root_render_func(own)
     except Exception as error:
         try:
-            template.environment.handle_exception()  # raises ``error``, with template lines
+            environment.handle_exception()  # raises ``error``, with template lines
         except TypeError as failed:
             if failed is error:
                 raise
