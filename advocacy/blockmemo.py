@@ -171,9 +171,8 @@ def impure(function: Callable[..., Any]) -> Callable[..., Any]:
             _FRAMES[-1].keep = False
         return function(*args, **kwargs)
 
-    for name in ("jinja_pass_arg", "contextfilter", "environmentfilter"):
-        if hasattr(function, name):
-            setattr(call, name, getattr(function, name))
+    if hasattr(function, "jinja_pass_arg"):  # pass_context and the like: Jinja passes it on
+        call.jinja_pass_arg = function.jinja_pass_arg  # type: ignore[attr-defined]
     return call
 
 
