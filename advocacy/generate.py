@@ -6,12 +6,13 @@ Nothing here prints: results come back as data and the CLI reports them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from advocacy.formats import FILE_FORMATS, FORMATS, Style, renderer, suffix
 from advocacy.formats.mailto import mailto_link
 from advocacy.letter import Letter
 from advocacy.models import ROLES, Official, Quote, Sender
-from advocacy.output import atomic_write, inside, write_all_or_none
+from advocacy.output import NewFolder, atomic_write, inside, write_all_or_none
 from advocacy.templating import (
     TemplateInfo,
     find_template,
@@ -226,6 +227,8 @@ class LetterFactory:
         self._exhausted: dict[Path, TemplateFailed] = {}
         self._folders: dict[tuple[Path, str], Path] = {}
         self._folder_names: dict[tuple[Path, str], str] = {}
+        #: the folder being written whole (new_folder): its key (out, folder) and itself
+        self._new: tuple[tuple[Path, str], NewFolder] | None = None
         #: letters composed ahead of writing (compose_ahead), or the error composing raised
         self._ahead: dict[int, Letter | Exception] = {}
 
@@ -304,15 +307,53 @@ class LetterFactory:
             return inside(out, folder, name)
         return self._resolved(out, folder) / name
 
-    def _file(self, out: Path, folder: str, name: str) -> str:
-        """:meth:`path` as a string: joining strings costs a tenth of joining paths."""
+    def file(self, out: Path, folder: str, name: str) -> str:
+        """:meth:`path` as a string (joining strings costs a tenth of joining paths); in a
+        folder being written whole (:meth:`new_folder`), the path in its temporary folder."""
         if "/" in name or name in (".", "..") or not name:
             return str(inside(out, folder, name))
         key = (out, folder)
+        new = self._new
+        if new is not None and new[0] == key:
+            return f"{new[1].prefix}{name}"
         base = self._folder_names.get(key)
         if base is None:
             base = self._folder_names[key] = str(self._resolved(out, folder))
         return f"{base}{os.sep}{name}"
+
+    def write_files(self, files: dict[str, bytes]) -> None:
+        """Write files at paths :meth:`file` gave: all of them or none."""
+        new = self._new
+        if new is not None and new[1].holds(files):
+            new[1].write(files)
+        else:
+            write_all_or_none(files, self.durable)
+
+    @contextlib.contextmanager
+    def new_folder(self, out: Path, folder: str) -> Iterator[None]:
+        """Within the block, files in ``out/folder`` go to a temporary folder, renamed into
+        place when the block ends (:class:`~advocacy.output.NewFolder`) -- when the folder
+        does not exist yet; else each file is written and renamed into place on its own.
+        A supporter's letters and page all go to their own folder: a new supporter's is
+        written whole."""
+        final = self._resolved(out, folder)
+        try:
+            os.lstat(final)
+        except FileNotFoundError:
+            pass
+        else:
+            yield
+            return
+        new = NewFolder(str(final), self.durable)
+        self._new = ((out, folder), new)
+        try:
+            yield
+        except BaseException:
+            new.discard()
+            raise
+        finally:
+            self._new = None
+        new.commit()
 
     def _resolved(self, out: Path, folder: str) -> Path:
         """``inside(out, folder)``, kept; a new folder under a known one costs one ``lstat``.
@@ -374,7 +415,7 @@ class LetterFactory:
             filename = f"{job.stem}{suffix(name)}"
             relative = f"{job.folder}/{filename}"
             try:
-                path = self._file(out, job.folder, filename)
+                path = self.file(out, job.folder, filename)
                 rendered[name] = (relative, path, self.render(letter, name))
             except AdvocacyError as err:
                 result.status, result.error = "failed", f"{name}: {err}"
@@ -385,8 +426,7 @@ class LetterFactory:
                 break
         if result.status == "ok":
             try:
-                files = {path: data for _, path, data in rendered.values()}
-                write_all_or_none(files, self.durable)
+                self.write_files({path: data for _, path, data in rendered.values()})
             except AdvocacyError as err:
                 result.status, result.error = "failed", str(err)
         if result.status != "ok":

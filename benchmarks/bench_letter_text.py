@@ -8,9 +8,10 @@
 Writes a synthetic supporters file (``supporters.py``, the same rows as ``bench_supporters.py``),
 plans its letters as ``packet --supporters`` does (``plan_supporters``), then, in one process,
 has one ``LetterFactory`` (as a worker builds it: not durable, renderers prepared, one letter
-written, ``gc.freeze()``) write every planned letter into a new, empty output folder, and
-reports the CPU time (``process_time``: user + system) a letter; then the same in another
-process without writing the files (what creating the files costs is the difference). With
+written, ``gc.freeze()``) write every supporter's letters and page into a new, empty output
+folder as a worker does (``workers.write_unit``), and reports the CPU time (``process_time``:
+user + system) a letter; then, in another process, every letter composed and rendered but no
+file or page written (what the files and pages cost is the difference). With
 ``--baseline REV`` the package of commit REV (``git archive``) is measured the same way in
 processes of its own, the trees alternating round by round so both see the same load; the
 ratios are per round. The load average is printed with the figures.
@@ -43,8 +44,8 @@ def measure(
 ) -> dict[str, Any]:
     """In this process: plan the letters, write each once; CPU seconds and counts.
 
-    ``files=False`` composes and renders every letter but writes no file (what the files
-    cost is the difference). Each pass runs in a process of its own: a second pass in the
+    ``files=False`` composes and renders every letter but writes no file and no supporter's
+    page (what they cost is the difference). Each pass runs in a process of its own: a second pass in the
     same process would find the letters' paragraphs already laid out.
     """
     import datetime as dt
@@ -98,7 +99,19 @@ def measure(
         profiler.enable()
     start = time.process_time()
     # functools.reduce: the one C function callgrind collects in (--instructions)
-    failed = functools.reduce(lambda n, job: n + (factory.write(job, out).status != "ok"), jobs, 0)
+    if files:  # as a worker writes them: each supporter's letters, then their page
+        from advocacy.packet.workers import Unit, write_unit
+
+        units = [Unit(tuple(group.letters), group) for group in plan.supporters.groups]
+        failed = functools.reduce(
+            lambda n, unit: n + sum(r["status"] != "ok" for r in write_unit(factory, unit, out)[0]),
+            units,
+            0,
+        )
+    else:
+        failed = functools.reduce(
+            lambda n, job: n + (factory.write(job, out).status != "ok"), jobs, 0
+        )
     cpu = time.process_time() - start
     if profiler is not None:
         profiler.disable()
@@ -221,9 +234,9 @@ def main() -> None:
                 print(
                     f"  round {round_number} {name:>20}: {result['letters']} letters, "
                     f"{result['files']} files, CPU {result['cpu']:.2f} s, {ms:.3f} ms a letter "
-                    f"({bare_ms:.3f} ms without writing the files); {load()}"
+                    f"({bare_ms:.3f} ms without writing files or pages); {load()}"
                 )
-        print("CPU a letter, median of the rounds (min): written / without writing the files")
+        print("CPU a letter, median of the rounds (min): written / without writing files or pages")
         for name, values in per_letter.items():
             print(
                 f"  {name:>20}: {statistics.median(values):.3f} ms ({min(values):.3f}) / "

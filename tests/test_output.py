@@ -13,6 +13,7 @@ import advocacy.output as output
 from advocacy.exceptions import OutputError
 from advocacy.output import (
     FILE_MODE,
+    NewFolder,
     atomic_write,
     open_temporary,
     remove_stale_temporaries,
@@ -121,3 +122,108 @@ def test_letter_paths_are_what_inside_gives_and_never_leave_the_folder(tmp_path:
             factory.path(out, folder, "mayor.txt")
     with pytest.raises(AdvocacyError, match="outside the output folder"):
         factory.path(out, "supporters", "../../x.txt")
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_a_new_folder_appears_whole_when_it_is_committed(tmp_path: Path):
+    final = tmp_path / "supporters" / "ann"
+    new = NewFolder(str(final), durable=False)
+    new.write({new.prefix + "mayor.txt": b"one", new.prefix + "mayor.eml": b"two"})
+    new.write({new.prefix + "index.html": b"three"})
+    assert not final.exists()  # nothing at the folder's name until it is whole
+    assert Path(new.path).name.startswith(".advocacy-ann.") and new.path.endswith(".tmp")
+    new.commit()
+    assert _listing(tmp_path) == [
+        "supporters",
+        "supporters/ann",
+        "supporters/ann/index.html",
+        "supporters/ann/mayor.eml",
+        "supporters/ann/mayor.txt",
+    ]
+    assert (final / "mayor.eml").read_bytes() == b"two"
+    assert stat.S_IMODE((final / "mayor.txt").stat().st_mode) == FILE_MODE
+
+
+def test_a_failing_write_in_a_new_folder_keeps_none_of_that_write(tmp_path: Path, monkeypatch):
+    final = tmp_path / "ann"
+    new = NewFolder(str(final), durable=False)
+    new.write({new.prefix + "mayor.txt": b"kept"})
+    real = os.write
+
+    def full(handle: int, data: bytes) -> int:
+        if data == b"second":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(handle, data)
+
+    monkeypatch.setattr(output.os, "write", full)
+    with pytest.raises(OutputError, match="cannot write .*council.eml: No space left"):
+        new.write({new.prefix + "council.txt": b"first", new.prefix + "council.eml": b"second"})
+    monkeypatch.undo()
+    new.commit()
+    assert _listing(tmp_path) == ["ann", "ann/mayor.txt"]
+
+
+def test_an_empty_new_folder_is_not_put_in_place(tmp_path: Path):
+    NewFolder(str(tmp_path / "ann")).commit()
+    assert _listing(tmp_path) == []
+
+
+def test_a_folder_that_appeared_meanwhile_gets_the_new_files(tmp_path: Path):
+    final = tmp_path / "ann"
+    new = NewFolder(str(final), durable=False)
+    new.write({new.prefix + "mayor.txt": b"new"})
+    final.mkdir()
+    (final / "notes.md").write_text("mine", encoding="utf-8")
+    new.commit()
+    assert _listing(tmp_path) == ["ann", "ann/mayor.txt", "ann/notes.md"]
+
+
+def test_a_new_folder_a_killed_run_left_is_removed_by_the_next_run(tmp_path: Path):
+    new = NewFolder(str(tmp_path / "supporters" / "ann"), durable=False)
+    new.write({new.prefix + "mayor.txt": b"half"})
+    (tmp_path / "supporters" / "own.tmp").mkdir()  # the user's own folder stays
+    (tmp_path / "supporters" / "own.tmp" / "x.txt").write_text("x", encoding="utf-8")
+    assert remove_stale_temporaries(tmp_path) == 1
+    assert _listing(tmp_path) == ["supporters", "supporters/own.tmp", "supporters/own.tmp/x.txt"]
+
+
+def test_a_factory_writes_a_new_folder_whole_and_an_existing_one_file_by_file(tmp_path: Path):
+    out = tmp_path / "out"
+    (out / "supporters" / "bob").mkdir(parents=True)
+    factory = _factory()
+    with factory.new_folder(out, "supporters/ann"):
+        path = factory.file(out, "supporters/ann", "mayor.txt")
+        assert ".advocacy-ann." in path
+        factory.write_files({path: b"ann"})
+        assert not (out / "supporters" / "ann").exists()
+        elsewhere = factory.file(out, "supporters/bob", "mayor.txt")  # not the new folder
+        factory.write_files({elsewhere: b"bob"})
+    assert (out / "supporters" / "ann" / "mayor.txt").read_bytes() == b"ann"
+    assert (out / "supporters" / "bob" / "mayor.txt").read_bytes() == b"bob"
+    with factory.new_folder(out, "supporters/bob"):  # exists: each file renamed into place
+        path = factory.file(out, "supporters/bob", "council.txt")
+        assert path == str(out.resolve() / "supporters" / "bob" / "council.txt")
+        factory.write_files({path: b"bob 2"})
+    assert _listing(out) == [
+        "supporters",
+        "supporters/ann",
+        "supporters/ann/mayor.txt",
+        "supporters/bob",
+        "supporters/bob/council.txt",
+        "supporters/bob/mayor.txt",
+    ]
+
+
+def test_a_new_folder_whose_writing_fails_leaves_nothing(tmp_path: Path):
+    out = tmp_path / "out"
+    factory = _factory()
+    with pytest.raises(RuntimeError), factory.new_folder(out, "supporters/ann"):
+        factory.write_files({factory.file(out, "supporters/ann", "mayor.txt"): b"ann"})
+        raise RuntimeError("stopped")
+    assert _listing(out) == ["supporters"]
+    assert factory.file(out, "supporters/ann", "mayor.txt") == str(
+        out.resolve() / "supporters" / "ann" / "mayor.txt"
+    )

@@ -405,3 +405,57 @@ def test_bundles_that_fail_are_reported_and_the_others_are_written(tmp_path, mon
     again = run(*args, "--jobs", "1")
     assert again.exit_code == 0, again.output
     assert len(list(folder.glob("*.pdf"))) == 4
+
+
+def test_a_run_killed_before_a_new_supporter_folder_is_in_place_leaves_nothing_half(
+    tmp_path, monkeypatch
+):
+    """A new supporter's letters and page are written into a temporary folder renamed into
+    place at the end: a run killed before that leaves no part of the folder at its name, and
+    the next run removes the temporary folder and writes the supporter's letters whole."""
+    import advocacy.output as output
+
+    path = write(
+        tmp_path,
+        """\
+        Olena Kovalenko,100 Example St,San Jose,CA,95113,olena@example.org,3,,
+        Ann Lee,3 Main St,Chicago,IL,60601,ann@example.org,,,
+        """,
+    )
+    out = tmp_path / "campaign"
+    args = ("packet", "--supporters", str(path), "--out", str(out), "--format", "txt,eml")
+    args += ("--jobs", "1")
+    real = output.NewFolder.commit
+
+    def killed(self):
+        if Path(self.final).name.startswith("olena-kovalenko"):
+            raise KeyboardInterrupt  # Ctrl-C (or a kill) between the last file and the rename
+        real(self)
+
+    monkeypatch.setattr(output.NewFolder, "commit", killed)
+    stopped = run(*args)
+    assert "Traceback" not in stopped.output
+    supporters = out / "supporters"
+    names = sorted(p.name for p in supporters.iterdir())
+    left = [n for n in names if n.startswith(".advocacy-olena-kovalenko")]
+    assert len(left) == 1 and left[0].endswith(".tmp")
+    assert not [n for n in names if n.startswith("olena-kovalenko")]
+    monkeypatch.undo()
+
+    finished = run(*args)
+    assert finished.exit_code == 0, finished.output
+    assert not [p for p in out.rglob("*.tmp")]
+    clean = tmp_path / "clean"
+    assert (
+        run(
+            "packet", "--supporters", str(path), "--out", str(clean), "--format", "txt,eml"
+        ).exit_code
+        == 0
+    )
+    for folder in ("supporters",):
+        mine = sorted(str(p.relative_to(out)) for p in (out / folder).rglob("*"))
+        theirs = sorted(str(p.relative_to(clean)) for p in (clean / folder).rglob("*"))
+        assert mine == theirs
+        for name in mine:
+            if (out / name).is_file():
+                assert (out / name).read_bytes() == (clean / name).read_bytes(), name

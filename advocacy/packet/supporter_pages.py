@@ -121,13 +121,16 @@ def write_page(
     date: dt.date,
     group: Any,
     results: Sequence[LetterResult],
-    place: Callable[[Path, str, str], Path] | None = None,
+    place: Callable[[Path, str, str], str] | None = None,
+    write: Callable[[dict[str, bytes]], None] | None = None,
 ) -> tuple[str, int]:
     """Write ``group``'s page from its letters' results; return its path and size.
 
-    ``place(out, folder, name)`` gives the checked path of a file in the output folder
-    (``LetterFactory.path``, which knows the folders it has resolved already); by default
-    the path is resolved in full (``inside``): a system call a path component.
+    ``place(out, folder, name)`` gives the checked path of a file in the output folder and
+    ``write({path: bytes})`` writes it (``LetterFactory.file`` and ``write_files``, which
+    know the folders resolved already and the folder being written whole); by default the
+    path is resolved in full (``inside``, a system call a path component) and the page is
+    written to a temporary file and renamed into place.
     """
     shown = page_formats(formats)
     rows = [letter_row(group, result) for result in results]
@@ -144,10 +147,12 @@ def write_page(
     environment = shared_environment(tuple(folders), html=True)
     page = environment.get_template(SUPPORTER_INDEX).render(context).encode("utf-8")
     relative = page_path(group.folder)
-    target = place(out, group.folder, PAGE_NAME) if place else inside(out, relative)
     # like the letters, not fsynced: the state records the page's size with its hash, and a
     # page missing or cut short (a power cut) is written again by the next run
-    atomic_write(target, page, durable=False)
+    if place is not None and write is not None:
+        write({place(out, group.folder, PAGE_NAME): page})
+    else:
+        atomic_write(inside(out, relative), page, durable=False)
     return relative, len(page)
 
 

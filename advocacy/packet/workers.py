@@ -136,27 +136,40 @@ def write_unit(
 ) -> tuple[list[dict[str, Any]], Page | None]:
     """Write a unit's letters (and its supporter's page); return their records and the page.
 
-    A supporter's records leave out the ``mailto:`` link itself (it is on their page): the
-    parent keeps 25,000 records, and the links would be most of their size.
+    A new supporter's folder is written whole (``LetterFactory.new_folder``). A supporter's
+    records leave out the ``mailto:`` link itself (it is on their page): the parent keeps
+    25,000 records, and the links would be most of their size.
     """
-    results = [_write_result(factory, planned.job, out) for planned in unit.letters]
+    if unit.group is None:
+        results = [_write_result(factory, planned.job, out) for planned in unit.letters]
+        return [record_of(result) for result in results], None
     page: Page | None = None
-    if unit.group is not None:
-        try:
-            path, size = write_page(
-                out,
-                factory.folders,
-                factory.formats,
-                factory.date,
-                unit.group,
-                results,
-                factory.path,
-            )
-            page = (path, size, None)
-        except Exception as err:  # noqa: BLE001 - reported with the supporter's name
-            page = ("", 0, describe(err))
-    records = [record_of(result, mailto=unit.group is None) for result in results]
-    return records, page
+    try:
+        with factory.new_folder(out, unit.group.folder):
+            results = [_write_result(factory, planned.job, out) for planned in unit.letters]
+            page = _write_page(factory, unit, out, results)
+    except (OSError, AdvocacyError) as err:  # the folder could not be made or put in place
+        error = describe(err)
+        results = [LetterResult(p.job, status="failed", error=error) for p in unit.letters]
+        page = ("", 0, error)
+    return [record_of(result, mailto=False) for result in results], page
+
+
+def _write_page(factory: LetterFactory, unit: Unit, out: Path, results: list[LetterResult]) -> Page:
+    try:
+        path, size = write_page(
+            out,
+            factory.folders,
+            factory.formats,
+            factory.date,
+            unit.group,
+            results,
+            factory.file,
+            factory.write_files,
+        )
+        return (path, size, None)
+    except Exception as err:  # noqa: BLE001 - reported with the supporter's name
+        return ("", 0, describe(err))
 
 
 def _write_result(factory: LetterFactory, job: LetterJob, out: Path) -> LetterResult:
