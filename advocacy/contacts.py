@@ -98,6 +98,8 @@ class _Row:
     line: int
     values: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
+    #: every value is a CSV cell (text) that passed ``text_problem`` in the table reader
+    checked: bool = False
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -232,7 +234,7 @@ def _read_csv(
             Problem(shown, 1, "warning", f"unknown column(s) ignored: {', '.join(unknown)}")
         )
     for start, cells in table.rows:
-        row = _Row(start, {})
+        row = _Row(start, {}, checked=True)
         extra = cells[len(columns) :]
         if any(cell.strip() for cell in extra):
             row.problems.append(

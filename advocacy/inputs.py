@@ -180,6 +180,9 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _UNDECODED = re.compile("[\udc80-\udcff]")
 #: Characters that show nothing: Unicode format characters (Cf) plus fillers that are letters.
 _INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+#: The printable characters :func:`is_invisible` counts as showing nothing.
+_PRINTABLE_BLANKS = " " + "".join(sorted(_INVISIBLE_LETTERS))
+_INVISIBLE = "holds only invisible characters (zero-width or blank); leave it empty or fill it"
 
 
 def is_invisible(text: str) -> bool:
@@ -199,8 +202,13 @@ def text_problem(value: str) -> str | None:
     """
     if not value:
         return None
-    if value.isascii() and value.isprintable() and not value.isspace():
-        return None  # most values: printable ASCII has no control, bidi or invisible character
+    if value.isprintable():
+        # nearly every value (any script): control characters (Cc), bidirectional controls
+        # (Cf) and undecoded bytes (Cs) are not printable, and the only printable characters
+        # that show nothing are the space and the filler letters
+        if value.strip(_PRINTABLE_BLANKS):
+            return None
+        return _INVISIBLE
     found = _CONTROL.search(value)
     if found:
         return (
@@ -217,7 +225,7 @@ def text_problem(value: str) -> str | None:
     if _UNDECODED.search(value):
         return "contains bytes that are not UTF-8; save the file as UTF-8"
     if is_invisible(value):
-        return "holds only invisible characters (zero-width or blank); leave it empty or fill it"
+        return _INVISIBLE
     return None
 
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from advocacy.contacts import MAX_FIELD, field_text, read_table
 from advocacy.dataset import City, DataSet
@@ -77,7 +79,7 @@ class Supporter:
     organisation: str | None = None
     origin: str = ""  # path:line
 
-    @property
+    @cached_property  # asked for three times a supporter (duplicates, then the folder's name)
     def key(self) -> tuple[str, str, str, str]:
         street = name_key(self.street[0]) if self.street else ""
         return (name_key(self.name), street, name_key(self.city), self.state)
@@ -120,13 +122,14 @@ def load_supporters(paths: Iterable[Path]) -> SupporterLoad:
     for path in paths:
         shown = str(path)
         for row in read_table(path, shown, result.problems, schema=SCHEMA):
-            supporter = _check_row(row.values, shown, row.line, row.problems)
+            supporter = _check_row(row.values, shown, row.line, row.problems, row.checked)
             result.problems.extend(row.problems)
             if supporter is None:
                 continue
-            if supporter.key in seen:
+            key = supporter.key
+            if key in seen:
                 result.duplicates += 1
-                first = seen[supporter.key]
+                first = seen[key]
                 first = first.removeprefix(f"{shown}:")
                 result.problems.append(
                     Problem(
@@ -138,23 +141,29 @@ def load_supporters(paths: Iterable[Path]) -> SupporterLoad:
                     )
                 )
                 continue
-            seen[supporter.key] = supporter.origin
+            seen[key] = supporter.origin
             result.supporters.append(supporter)
     return result
 
 
 def _check_row(
-    raw: dict[str, object], shown: str, line: int, problems: list[Problem]
+    raw: dict[str, Any], shown: str, line: int, problems: list[Problem], checked: bool = False
 ) -> Supporter | None:
+    """The supporter of one row, or None (and an error); ``checked``: the values are CSV
+    cells whose text the table reader checked (their stripped text passes too)."""
+
     def problem(severity: str, message: str) -> None:
         problems.append(Problem(shown, line, severity, message))
 
     values: dict[str, str] = {}
     for column, value in raw.items():
-        text, wrong = field_text(column, value)
-        if wrong is None:
-            found = text_problem(text)
-            wrong = f"{column}: {found}" if found else None
+        if checked:
+            text, wrong = value.strip(), None
+        else:
+            text, wrong = field_text(column, value)
+            if wrong is None:
+                found = text_problem(text)
+                wrong = f"{column}: {found}" if found else None
         limit = MAX_NOTE if column == "note" else MAX_FIELD
         if wrong is None and len(text) > limit:
             wrong = f"{column}: value is {len(text):,} characters long (limit {limit:,})"
