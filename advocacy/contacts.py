@@ -233,18 +233,27 @@ def _read_csv(
         problems.append(
             Problem(shown, 1, "warning", f"unknown column(s) ignored: {', '.join(unknown)}")
         )
+    # the cells kept: the first of each known column (a column named twice keeps its first)
+    picks: dict[str, int] = {}
+    for index, column in enumerate(columns):
+        if column in known and column not in picks:
+            picks[column] = index
+    names, positions = tuple(picks), tuple(picks.values())
+    width = len(columns)
     for start, cells in table.rows:
-        row = _Row(start, {}, checked=True)
-        extra = cells[len(columns) :]
-        if any(cell.strip() for cell in extra):
-            row.problems.append(
-                Problem(
-                    shown, start, "warning", f"{len(extra)} value(s) beyond the last column ignored"
+        if len(cells) >= width:
+            kept = [cells[i] for i in positions]
+            row = _Row(start, dict(zip(names, kept, strict=True)), checked=True)
+            if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+                extra = len(cells) - width
+                row.problems.append(
+                    Problem(
+                        shown, start, "warning", f"{extra} value(s) beyond the last column ignored"
+                    )
                 )
-            )
-        for column, cell in zip(columns, cells, strict=False):
-            if column in known and column not in row.values:
-                row.values[column] = cell
+        else:  # a short row: the columns it reaches
+            values = {name: cells[i] for name, i in picks.items() if i < len(cells)}
+            row = _Row(start, values, checked=True)
         yield row
 
 

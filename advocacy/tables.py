@@ -131,7 +131,7 @@ def _rows(
                 reader, base = _reader(text, opened, delimiter), opened
                 line = opened + 1
                 continue
-        if not any(cell.strip() for cell in cells):  # blank lines are skipped
+        if not "".join(cells).strip():  # blank lines (only blank cells) are skipped
             continue
         if len(cells) > MAX_CELLS:
             bad += 1

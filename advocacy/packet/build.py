@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advocacy import __version__
 from advocacy.exceptions import AdvocacyError, TemplateFailed, WorkerDied
@@ -21,7 +21,6 @@ from advocacy.output import atomic_stream, atomic_write, inside, remove_stale_te
 from advocacy.packet import stamp
 from advocacy.packet.mailing import write_mailing
 from advocacy.packet.manifest import letter_title, manifest_csv, manifest_row, tie_dict
-from advocacy.packet.pdf import PACKET_PDF, PacketPdfBuilder, packet_pdf_options, write_packet_pdf
 from advocacy.packet.plan import PacketPlan, PacketSettings, PlannedLetter, digest
 from advocacy.packet.report import PacketReport
 from advocacy.packet.state import COMBINED_KEYS, PacketState, exclusive_lock
@@ -35,6 +34,9 @@ from advocacy.packet.supporters_files import Overview, finish_overview, write_su
 from advocacy.packet.supporters_plan import SUPPORTERS_FOLDER
 from advocacy.packet.workers import Unit, render_letters, render_units, result_of
 from advocacy.templating import shared_environment
+
+if TYPE_CHECKING:  # imported where a PDF is made: pypdf & co take 0.3 s to import
+    from advocacy.packet.pdf import PacketPdfBuilder
 
 INDEX_HTML = "index.html"
 MANIFEST_CSV = "manifest.csv"
@@ -97,6 +99,8 @@ def build_packet(
         builder = None
         overview: Overview | None = None  # a supporters packet's overview, being written
         if todo and "pdf" in settings.formats and plan.supporters is None:
+            from advocacy.packet.pdf import PacketPdfBuilder
+
             builder = PacketPdfBuilder(plan, settings, records)
         # the end of a run that lays out no page (no PDF, no envelopes or labels: WeasyPrint's
         # layouts are full of reference cycles) runs without the collector
@@ -372,6 +376,8 @@ def _write_combined(
 
     ``builder``, if given, has built packet.pdf while the letters were rendered.
     """
+    from advocacy.packet.pdf import PACKET_PDF, packet_pdf_options, write_packet_pdf
+
     out = settings.out
     folders = list(settings.folders)
     complete = not report.pending and not report.interrupted and not report.error

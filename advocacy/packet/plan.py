@@ -11,15 +11,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advocacy import __version__
 from advocacy.dataset import City, DataSet
 from advocacy.formats import Style
-from advocacy.generate import LetterJob, Skipped, plan_city
 from advocacy.models import Official, Quote, Sender
-from advocacy.templating import TemplateInfo
 from advocacy.text import name_key
+
+if TYPE_CHECKING:  # the letters' modules (Jinja & co), which an unchanged rerun never needs
+    from advocacy.generate import LetterJob, Skipped
+    from advocacy.templating import TemplateInfo
 
 # -- what to build ------------------------------------------------------------------------------
 
@@ -120,6 +122,8 @@ def plan_packet(
     template_name: str | None = None,
 ) -> PacketPlan:
     """Choose the letters of every city and compute each letter's content hash."""
+    from advocacy.generate import plan_city
+
     folders = list(settings.folders)
     inputs = inputs_digest(settings)
     on_record = Counter((name_key(o.city), o.state) for o in data.officials)
