@@ -15,6 +15,8 @@ from advocacy.formats.eml import (
     WORD,
     addr_spec,
     ascii_domain,
+    body,
+    body_of,
     display_name,
     draft,
     encoded_words,
@@ -151,3 +153,21 @@ def test_a_line_break_in_a_name_cannot_add_a_header():
     message = parse(data)
     assert message["Bcc"] is None
     assert [a.addr_spec for a in message["To"].addresses] == ["eve@example.org"]
+
+
+# Blocks as a letter's body has them, and what quoted-printable treats specially: a space or
+# tab before a line end, a line of a lone dot, "=", long lines, lines of exactly 75-77 octets.
+PART = st.one_of(
+    TEXT,
+    st.lists(
+        st.sampled_from(["a", " ", "\t", ".", "=", "é", "Олена", "\n", "x" * 74, "y" * 76, "\r"]),
+        max_size=20,
+    ).map("".join),
+)
+
+
+@given(parts=st.lists(PART, min_size=1, max_size=6))
+@settings(max_examples=400)
+def test_the_body_encoded_a_block_at_a_time_is_the_body_encoded_whole(parts):
+    assert body_of(parts) == body("\n\n".join(parts) + "\n")
+    assert body_of(list(parts)) == body_of(parts)  # the kept encodings give the same

@@ -31,7 +31,7 @@ from typing import Any
 
 from advocacy.exceptions import AdvocacyError
 from advocacy.formats import Style
-from advocacy.formats.text import email_text
+from advocacy.formats.text import email_parts
 from advocacy.letter import Letter
 from advocacy.templating import clean_value
 
@@ -210,7 +210,10 @@ def body(text: str) -> bytes:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.endswith("\n"):
         text += "\n"
-    data = text.replace("\n", CRLF).encode("utf-8")
+    return _quoted_printable(text.replace("\n", CRLF).encode("utf-8"))
+
+
+def _quoted_printable(data: bytes) -> bytes:
     # b2a_qp ends its soft line breaks as the data's first line ends: CRLF here
     encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
     lines = encoded.split(b"\r\n")
@@ -218,6 +221,23 @@ def body(text: str) -> bytes:
         return encoded
     # b2a_qp can make a line of 77 when it encodes a space or tab before a line end as "=20"
     return b"\r\n".join(_qp_split(line) for line in lines)
+
+
+@lru_cache(maxsize=1024)
+def _part(text: str) -> bytes:
+    """One block of the body (no CR in it) and its line end, quoted-printable; kept, as the
+    paragraphs and sources are the same in many letters."""
+    return _quoted_printable(f"{text}\n".replace("\n", CRLF).encode("utf-8"))
+
+
+def body_of(parts: list[str]) -> bytes:
+    """``body("\\n\\n".join(parts) + "\\n")``, a block at a time: quoted-printable encodes
+    each line on its own (a line's soft breaks and its last space or tab depend on nothing
+    else), so the blocks' encodings joined are the whole's. A block with a CR goes the long
+    way: CR LF pairs are found across the whole text."""
+    if any("\r" in part for part in parts):
+        return body("\n\n".join(parts) + "\n")
+    return b"\r\n".join(map(_part, parts))
 
 
 def _qp_split(line: bytes) -> bytes:
@@ -232,9 +252,13 @@ def _qp_split(line: bytes) -> bytes:
 
 
 def draft(
-    to: tuple[str, str] | None, sender: tuple[str, str] | None, subject: str, text: str
+    to: tuple[str, str] | None,
+    sender: tuple[str, str] | None,
+    subject: str,
+    text: str | list[str],
 ) -> bytes:
-    """The draft's bytes; ``to`` and ``sender`` are (display name, email) or None."""
+    """The draft's bytes; ``to`` and ``sender`` are (display name, email) or None; ``text``
+    is the body, or its blocks (to be separated by blank lines)."""
     headers = []
     if to is not None:
         headers.append(address("To", *to))
@@ -243,7 +267,8 @@ def draft(
     headers.append(unstructured("Subject", clean_value(subject)))
     headers.append("X-Unsent: 1\r\n")
     headers.append(_BODY_HEADERS)
-    return "".join(headers).encode("utf-8") + body(text)
+    encoded = body(text) if isinstance(text, str) else body_of(text)
+    return "".join(headers).encode("utf-8") + encoded
 
 
 def render_draft(letter: Letter) -> bytes:
@@ -251,7 +276,7 @@ def render_draft(letter: Letter) -> bytes:
     official, sender = letter.official, letter.sender
     to = (official.name, official.email) if official.email else None
     author = (sender.name or "", sender.email) if sender.email else None
-    return draft(to, author, letter.subject, email_text(letter))
+    return draft(to, author, letter.subject, email_parts(letter))
 
 
 class Renderer:
