@@ -240,9 +240,38 @@ def make_environment(
         extensions=() if html else (TypographyExtension,),
     )
     bound_filters(environment)
+    if not reload:
+        _keep_templates(environment)
     if memo:
         blockmemo.enable(environment)
     return environment
+
+
+def _keep_templates(environment: jinja2.Environment) -> None:
+    """Have ``environment.get_template`` find a template it loaded before in a plain dict.
+
+    Only for an environment that never reloads: it then always returns the template it
+    loaded first (unless its cache of 400 drops it: then a copy compiled again). Jinja's
+    cache takes a lock and a weak reference to find it, three times a letter (the template
+    and the two it extends).
+    """
+    found: dict[tuple[str, str | None], jinja2.Template] = {}
+    load = environment.get_template
+
+    def get_template(
+        name: str | jinja2.Template,
+        parent: str | None = None,
+        globals: Any = None,  # noqa: A002
+    ) -> jinja2.Template:
+        if globals is not None or type(name) is not str:
+            return load(name, parent, globals)
+        key = (name, parent)
+        template = found.get(key)
+        if template is None:
+            template = found[key] = load(name, parent)
+        return template
+
+    environment.get_template = get_template  # type: ignore[method-assign]
 
 
 @lru_cache(maxsize=16)

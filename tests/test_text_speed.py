@@ -163,3 +163,25 @@ def test_a_mailto_body_encoded_a_part_at_a_time_is_the_whole_encoded(parts):
     crlf = whole.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
     for _ in range(2):  # encoded, then from the cache
         assert _encoded_body(parts) == quote(crlf, safe="", encoding="utf-8")
+
+
+PIECES = st.sampled_from(
+    ["\ue010", "\ue011", "body", "short", "Body", "x1", "é", "\n\n", "text ", "subject", "", "ab"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(pieces=st.lists(PIECES, max_size=30))
+def test_sections_found_with_str_split_are_the_regular_expressions(pieces):
+    from advocacy.compose import _SECTION, _marked_sections
+
+    text = "".join(pieces)
+    found = _marked_sections(text)
+    parts = _SECTION.split(text)
+    expected = {"subject": parts[0]}
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
+        expected[name] = body
+    if found is not None:
+        assert found == expected
+    else:  # the regular expression then decides: a marker it does not take stays in the text
+        assert text.count("\ue010") > len(parts) // 2

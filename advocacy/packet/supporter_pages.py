@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from advocacy import __version__
+from advocacy.budget import render_bounded
 from advocacy.formats import FILE_FORMATS
 from advocacy.generate import LetterResult
 from advocacy.output import atomic_write, inside
@@ -145,7 +146,8 @@ def write_page(
         "version": __version__,
     }
     environment = shared_environment(tuple(folders), html=True)
-    page = environment.get_template(SUPPORTER_INDEX).render(context).encode("utf-8")
+    # rendered as letters are (bounded in size; the template's globals not walked again)
+    page = render_bounded(environment.get_template(SUPPORTER_INDEX), context).encode("utf-8")
     relative = page_path(group.folder)
     # like the letters, not fsynced: the state records the page's size with its hash, and a
     # page missing or cut short (a power cut) is written again by the next run
