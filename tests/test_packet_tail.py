@@ -386,26 +386,27 @@ def test_a_state_save_stopped_before_the_overview_stops_the_child(
 def test_ctrl_c_while_the_overview_is_written_then_a_rerun_finishes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    """Ctrl-C in this process while its child writes manifest.csv and index.html: the child
-    is stopped, the letters written are kept, nothing claims the overview; the next run
-    writes it and leaves no temporary file."""
-    import advocacy.packet.supporters_files as supporters_files
+    """Ctrl-C in this process while its children write the overview (manifest.csv,
+    index.html, manifest.json): the children are stopped, the letters written are kept,
+    nothing claims the overview; the next run writes it and leaves no temporary file."""
+    from advocacy.packet.forked import Forked
 
-    encoded_lines = supporters_files.encoded_lines
+    result = Forked.result
 
-    def interrupted(document, *args, **kwargs):
-        raise KeyboardInterrupt
+    def interrupted(self):
+        raise KeyboardInterrupt  # while waiting for the child
 
-    monkeypatch.setattr(supporters_files, "encoded_lines", interrupted)
+    monkeypatch.setattr(Forked, "result", interrupted)
     stopped = supporters_packet(tmp_path)
     assert stopped.exit_code == 130, stopped.output
     out = tmp_path / "out"
     assert not (out / ".advocacy-stamp.json").exists()
     assert not (out / "index.html").exists() and not (out / "manifest.csv").exists()
+    assert not (out / "manifest.json").exists()
     state = PacketState.load(out)
     assert len(state.letters) == 6 and "packet" not in state.combined
 
-    monkeypatch.setattr(supporters_files, "encoded_lines", encoded_lines)
+    monkeypatch.setattr(Forked, "result", result)
     again = supporters_packet(tmp_path)
     assert again.exit_code == 0, again.output
     assert "0 written, 6 up to date" in again.output

@@ -342,8 +342,9 @@ def test_the_sample_supporters_file_reads_cleanly(name):
 
 
 def test_an_overview_that_cannot_be_written_is_written_by_the_next_run(tmp_path):
-    """manifest.csv and index.html are written by a child process: its failure fails the run
-    with a one-line error, the overview is not recorded as done, and the next run writes it."""
+    """The overview (manifest.csv, index.html, manifest.json) is written by child processes:
+    a failure fails the run with a one-line error, the overview is not recorded as done, and
+    the next run writes it."""
     path = write(tmp_path, "Olena Kovalenko,100 Example St,San Jose,CA,95113,,3,,\n")
     own = tmp_path / "mine"
     own.mkdir()
@@ -355,8 +356,10 @@ def test_an_overview_that_cannot_be_written_is_written_by_the_next_run(tmp_path)
     assert failed.exit_code != 0
     assert "_supporters-index.html.j2" in failed.output and "no_such_filter" in failed.output
     assert "Traceback" not in failed.output
+    # the overview's three files are put in place together, or none of them
     assert not (out / "index.html").exists()
-    assert (out / "manifest.json").is_file()  # written by this process
+    assert not (out / "manifest.csv").exists()
+    assert not (out / "manifest.json").exists()
     state = json.loads((out / ".advocacy-state.json").read_text(encoding="utf-8"))
     assert "packet" not in state["combined"]
     assert not (out / ".advocacy-stamp.json").exists()

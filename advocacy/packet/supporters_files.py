@@ -14,7 +14,6 @@ Each file is written again only when what it shows changed (hashes in the packet
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html
 import json
@@ -314,6 +313,12 @@ class Overview:
     current: bool
     #: the run wrote every letter: the overview is recorded as written
     complete: bool
+    #: the child writing ``manifest.json`` too (letters were rendered); the digest and
+    #: ``current`` are then known once it is done, from these
+    writer: Forked | None = None
+    inputs_digest: str = ""
+    shown: list[Any] = field(default_factory=list)
+    report: Any = None
 
 
 def _write_overview(
@@ -369,64 +374,106 @@ def _write_overview(
             ),
         ]
 
-    child = in_child(write_csv_and_page) if report.rendered else None
-    try:
-        manifest = {
-            "advocacy_version": __version__,
-            "date": settings.date.isoformat(),
-            "formats": list(settings.formats),
-            "totals": totals,
-            "identical": [{"official": o, "letters": n} for o, n in summary.identical],
-            "cities": cities,
-            "officials": officials,
-            "letters": rows,
-        }
-        manifest_json = b"".join(encoded_lines(manifest))
-        # the manifest holds every letter's row, the officials and the totals: what the page
-        # shows besides is each supporter and what could not be written for them
-        overview_hash = digest(
-            plan.inputs_digest,
-            hashlib.sha256(manifest_json).hexdigest(),
-            [(p["name"], p["city"], p["folder"], p["reasons"]) for p in people],
-        )
-        names = ["index.html", "manifest.csv", "manifest.json"]
-        current = state.combined.get("packet") == overview_hash and all(
-            (out / n).is_file() for n in names
-        )
-        if not current:
-            state.combined.pop("packet", None)
-            if child is None:
-                child = in_child(write_csv_and_page)
-            atomic_write(out / "manifest.json", manifest_json)
-            report.combined_written += names
-    except BaseException:
-        if child is not None:
-            child.cancel()
-        raise
-    if child is None:
-        return None
+    manifest = {
+        "advocacy_version": __version__,
+        "date": settings.date.isoformat(),
+        "formats": list(settings.formats),
+        "totals": totals,
+        "identical": [{"official": o, "letters": n} for o, n in summary.identical],
+        "cities": cities,
+        "officials": officials,
+        "letters": rows,
+    }
+    # the manifest holds every letter's row, the officials and the totals: what the page
+    # shows besides is each supporter and what could not be written for them
+    shown = [(p["name"], p["city"], p["folder"], p["reasons"]) for p in people]
     complete = not report.pending and not report.interrupted
-    return Overview(out, child, overview_hash, current, complete)
+    names = ["index.html", "manifest.csv", "manifest.json"]
+    if report.rendered:
+        # letters rendered in this run nearly always change the overview: all three files
+        # are written by two children at once (the manifest takes longest), and whether
+        # they are new is decided from the manifest's hash when they are done
+        child = in_child(write_csv_and_page)
+        try:
+            writer = in_child(lambda: _stage_manifest(out, manifest))
+        except BaseException:
+            child.cancel()
+            raise
+        return Overview(out, child, "", False, complete, writer, plan.inputs_digest, shown, report)
+    manifest_json = b"".join(encoded_lines(manifest))
+    overview_hash = _overview_digest(plan.inputs_digest, _hash(manifest_json), shown)
+    if _overview_current(out, state, overview_hash):
+        return None
+    state.combined.pop("packet", None)
+    child = in_child(write_csv_and_page)
+    try:
+        atomic_write(out / "manifest.json", manifest_json)
+    except BaseException:
+        child.cancel()
+        raise
+    report.combined_written += names
+    return Overview(out, child, overview_hash, False, complete)
+
+
+OVERVIEW_NAMES = ("index.html", "manifest.csv", "manifest.json")
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _overview_digest(inputs_digest: str, manifest_hash: str, shown: list[Any]) -> str:
+    return digest(inputs_digest, manifest_hash, shown)
+
+
+def _overview_current(out: Path, state: PacketState, overview_hash: str) -> bool:
+    return state.combined.get("packet") == overview_hash and all(
+        (out / n).is_file() for n in OVERVIEW_NAMES
+    )
+
+
+def _stage_manifest(out: Path, manifest: dict[str, Any]) -> list[str]:
+    """In a child: ``manifest.json`` encoded and written to its temporary file; its hash and
+    the file's name."""
+    manifest_json = b"".join(encoded_lines(manifest))
+    return [_hash(manifest_json), staged(out / "manifest.json", lambda s: s.write(manifest_json))]
 
 
 def finish_overview(overview: Overview | None, state: PacketState, interrupted: bool) -> None:
-    """Wait for the child writing ``manifest.csv`` and ``index.html`` and put them in place;
-    then (a run that wrote every letter) record the overview as written. When the child
-    failed, the overview is not recorded (the next run writes it again) and its error is
-    raised. A run stopped by Ctrl-C stops the child too: the temporary files it may have
-    left are removed by the next run (an interrupted run leaves no stamp)."""
+    """Wait for the children writing the overview and put their files in place; then (a run
+    that wrote every letter) record the overview as written. When a child failed, the
+    overview is not recorded (the next run writes it again) and its error is raised. A run
+    stopped by Ctrl-C stops the children too: the temporary files they may have left are
+    removed by the next run (an interrupted run leaves no stamp)."""
     if overview is None:
         return
+    children = [overview.child] + ([overview.writer] if overview.writer is not None else [])
     if interrupted:
-        overview.child.cancel()
+        for child in children:
+            child.cancel()
         return
-    if overview.current:  # the files there are the overview already: the child's go
-        with contextlib.suppress(AdvocacyError):
-            for temporary in overview.child.result():
-                Path(temporary).unlink(missing_ok=True)
-        return
-    staged = overview.child.result()
+    staged: list[str] = []
+    try:
+        staged += overview.child.result()  # manifest.csv, index.html
+        if overview.writer is not None:
+            manifest_hash, manifest_file = overview.writer.result()
+            staged.append(manifest_file)
+    except BaseException:
+        for child in children:
+            child.cancel()
+        for temporary in staged:
+            Path(temporary).unlink(missing_ok=True)
+        raise
     targets = [overview.out / "manifest.csv", overview.out / "index.html"]
+    if overview.writer is not None:
+        targets.append(overview.out / "manifest.json")
+        overview.digest = _overview_digest(overview.inputs_digest, manifest_hash, overview.shown)
+        overview.current = _overview_current(overview.out, state, overview.digest)
+    if overview.current:  # the files there are the overview already: the children's go
+        for temporary in staged:
+            Path(temporary).unlink(missing_ok=True)
+        return
+    state.combined.pop("packet", None)
     try:
         for temporary, target in zip(staged, targets, strict=True):
             os.replace(temporary, target)
@@ -434,5 +481,7 @@ def finish_overview(overview: Overview | None, state: PacketState, interrupted: 
         for temporary in staged:
             Path(temporary).unlink(missing_ok=True)
         raise OutputError(f"cannot write {overview.out}: {err.strerror or err}") from err
+    if overview.report is not None:
+        overview.report.combined_written += list(OVERVIEW_NAMES)
     if overview.complete:
         state.combined["packet"] = overview.digest
