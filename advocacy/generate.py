@@ -225,8 +225,11 @@ class LetterFactory:
         self.durable = durable
         self._renderers: dict[str, Any] = {}
         self._exhausted: dict[Path, TemplateFailed] = {}
-        self._folders: dict[tuple[Path, str], Path] = {}
-        self._folder_names: dict[tuple[Path, str], str] = {}
+        # resolved folders of one output folder, by name (hashing the Path for every file
+        # cost more than the look-up): emptied when another output folder comes
+        self._out: Path | None = None
+        self._folders: dict[str, Path] = {}
+        self._folder_names: dict[str, str] = {}
         #: the folder being written whole (new_folder): its key (out, folder) and itself
         self._new: tuple[tuple[Path, str], NewFolder] | None = None
         #: letters composed ahead of writing (compose_ahead), or the error composing raised
@@ -312,14 +315,22 @@ class LetterFactory:
         folder being written whole (:meth:`new_folder`), the path in its temporary folder."""
         if "/" in name or name in (".", "..") or not name:
             return str(inside(out, folder, name))
-        key = (out, folder)
         new = self._new
-        if new is not None and new[0] == key:
+        if new is not None and new[0][1] == folder and new[0][0] is out:
             return f"{new[1].prefix}{name}"
-        base = self._folder_names.get(key)
+        if out is not self._out:
+            self._own(out)  # (a worker gets a copy of the same folder for every batch)
+        base = self._folder_names.get(folder)
         if base is None:
-            base = self._folder_names[key] = str(self._resolved(out, folder))
+            base = self._folder_names[folder] = str(self._resolved(out, folder))
         return f"{base}{os.sep}{name}"
+
+    def _own(self, out: Path) -> None:
+        """Keep the folders resolved under ``out`` (and forget those of another folder)."""
+        if out != self._out:
+            self._folders.clear()
+            self._folder_names.clear()
+        self._out = out
 
     def write_files(self, files: dict[str, bytes]) -> None:
         """Write files at paths :meth:`file` gave: all of them or none."""
@@ -363,8 +374,9 @@ class LetterFactory:
         A supporter's folder is new for every supporter: resolving each in full cost 5 % of
         a text letter.
         """
-        key = (out, folder)
-        found = self._folders.get(key)
+        if out is not self._out:
+            self._own(out)
+        found = self._folders.get(folder)
         if found is not None:
             return found
         parent, _, last = folder.rpartition("/")
@@ -380,7 +392,7 @@ class LetterFactory:
                 pass
         if found is None:
             found = inside(out, folder)
-        self._folders[key] = found
+        self._folders[folder] = found
         return found
 
     def write(self, job: LetterJob, out: Path) -> LetterResult:

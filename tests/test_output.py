@@ -227,3 +227,13 @@ def test_a_new_folder_whose_writing_fails_leaves_nothing(tmp_path: Path):
     assert factory.file(out, "supporters/ann", "mayor.txt") == str(
         out.resolve() / "supporters" / "ann" / "mayor.txt"
     )
+
+
+def test_a_factory_keeps_the_folders_of_each_output_folder_apart(tmp_path: Path):
+    factory = _factory()
+    first, second = tmp_path / "one", tmp_path / "two"
+    for out in (first, second, Path(str(first)), second):
+        assert factory.file(out, "supporters/ann", "mayor.txt") == str(
+            out.resolve() / "supporters" / "ann" / "mayor.txt"
+        )
+        assert factory.path(out, "supporters", "x.txt") == out.resolve() / "supporters" / "x.txt"
