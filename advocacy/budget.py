@@ -28,6 +28,11 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+try:  # the functions ``signal`` wraps, without turning every handler into an enum member
+    import _signal as _signals  # (that took a third of the time limit's cost a letter)
+except ImportError:  # pragma: no cover - another Python than CPython
+    _signals = signal  # type: ignore[assignment]
+
 #: The text of one letter (a 2,500-signature petition with long comments is about 3 MB).
 MAX_LETTER_CHARS = 4_000_000
 #: Seconds to render one letter's template (a letter takes a few milliseconds; a petition of
@@ -229,6 +234,12 @@ def _address_space() -> int | None:
         return None
 
 
+_TIMED = hasattr(signal, "setitimer")
+if _TIMED:
+    _SIGALRM, _ITIMER_REAL = int(signal.SIGALRM), int(signal.ITIMER_REAL)
+_SIG_DFL = int(signal.SIG_DFL)
+
+
 class _Budget:
     """The limits of one letter, set on entry and taken back on exit (see letter_budget).
 
@@ -246,13 +257,13 @@ class _Budget:
 
     def __enter__(self) -> None:
         if (
-            hasattr(signal, "setitimer")
-            and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+            _TIMED
+            and _signals.getsignal(_SIGALRM) in (_SIG_DFL, None)
             and threading.current_thread() is threading.main_thread()
-            and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+            and _signals.getitimer(_ITIMER_REAL) == (0.0, 0.0)
         ):
-            signal.signal(signal.SIGALRM, self._expired)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            _signals.signal(_SIGALRM, self._expired)
+            _signals.setitimer(_ITIMER_REAL, self.seconds)
             self.timed = True
         try:
             self._limit_memory()
@@ -283,8 +294,8 @@ class _Budget:
     def _stop_timer(self) -> None:
         if self.timed:
             self.timed = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            _signals.setitimer(_ITIMER_REAL, 0)
+            _signals.signal(_SIGALRM, _SIG_DFL)
 
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
         try:
