@@ -81,8 +81,8 @@ def letter_inputs(
     ``warn_sender=False`` (--supporters: each supporter signs their own letters) says nothing
     about a missing sender.
     """
-    from advocacy.generate import parse_formats
-    from advocacy.templating import search_path
+    from advocacy.formats import parse_formats
+    from advocacy.template_folders import search_path
 
     chosen_formats = parse_formats(formats)
     folders = search_path(templates_dir)

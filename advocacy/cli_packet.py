@@ -113,9 +113,15 @@ def packet(
     and official). The folder is made readable by its owner only.
     """
     # only what an unchanged rerun needs: the rest (WeasyPrint's pypdf & co) after the stamp
-    from advocacy.packet import PacketSettings, select_cities, stamp, usable_cpus
+    from advocacy.packet import stamp
 
     started = time.monotonic()
+    # the stamp's files are checked by a child process while this one reads the inputs
+    early = None if force else stamp.check_early(out)
+    if early is not None:  # once its verdict came, or is no longer wanted
+        click.get_current_context().call_on_close(early.cancel)
+    from advocacy.packet import PacketSettings, select_cities, usable_cpus
+
     data = state.dataset()
     selected = select_cities(data, cities, statuses)
     inputs = letter_inputs(
@@ -156,7 +162,7 @@ def packet(
     fingerprint = stamp.fingerprint(settings, data, **options)
     settings = replace(settings, fingerprint=fingerprint)
     if not force:
-        stamped = stamp.up_to_date(out, fingerprint)
+        stamped = stamp.up_to_date(out, fingerprint, early)
         if stamped is not None and _up_to_date(stamped, out, time.monotonic() - started, quiet):
             return
     if supporters_path is not None:

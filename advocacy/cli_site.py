@@ -69,7 +69,7 @@ def site(
     """
     from advocacy.packet import select_cities
     from advocacy.site import build_site
-    from advocacy.templating import search_path
+    from advocacy.template_folders import search_path
 
     data = state.dataset()
     selected = select_cities(data, cities, statuses)

@@ -31,7 +31,7 @@ TEMPLATES_OPTION = click.option(
 
 
 def _folders(templates_dir: Path | None) -> list[Path]:
-    from advocacy.templating import search_path
+    from advocacy.template_folders import search_path
 
     return search_path(templates_dir)
 

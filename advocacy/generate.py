@@ -21,7 +21,7 @@ from advocacy import __version__
 from advocacy.compose import compose_letter
 from advocacy.dataset import City, DataSet
 from advocacy.exceptions import AdvocacyError, LookupFailed, TemplateFailed
-from advocacy.formats import FILE_FORMATS, FORMATS, Style, renderer, suffix
+from advocacy.formats import FILE_FORMATS, Style, renderer, suffix
 from advocacy.formats.mailto import mailto_link
 from advocacy.letter import Letter
 from advocacy.models import ROLES, Official, Quote, Sender
@@ -36,20 +36,6 @@ from advocacy.text import name_key, slugify
 
 DEFAULT_TEMPLATES = {"mayor": "mayor", "council_member": "council"}
 ROLES_FOR_TO = {"mayor": ("mayor",), "council": ("council_member",), "all": ROLES}
-
-
-def parse_formats(value: str | Sequence[str] | None) -> tuple[str, ...]:
-    """Parse "pdf,docx" into known format names, in registry order."""
-    if value is None or value == "" or value == "all":
-        return tuple(FORMATS)
-    items = value.split(",") if isinstance(value, str) else list(value)
-    wanted = [item.strip().lower() for item in items if item.strip()]
-    unknown = [item for item in wanted if item not in FORMATS]
-    if unknown:
-        raise LookupFailed(
-            f"unknown format(s) {', '.join(unknown)} (choose from {', '.join(FORMATS)})"
-        )
-    return tuple(name for name in FORMATS if name in wanted)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,8 @@ from advocacy.inputs import (
     text_problem,
 )
 from advocacy.models import TIE_STATUSES
+from advocacy.template_folders import builtin_dir
+from advocacy.template_folders import search_path as search_path  # its old home: still found here
 from advocacy.typography import TypographyExtension
 
 #: Characters the letter engine uses as markers; they are removed from every data value.
@@ -71,23 +72,6 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, Marked):
         return value
     return clean_value(value)
-
-
-def builtin_dir() -> Path:
-    """The folder of the built-in templates inside the installed package."""
-    return Path(str(resources.files("advocacy.builtin_templates")))
-
-
-def search_path(templates_dir: Path | None = None, workspace: Path | None = None) -> list[Path]:
-    """Folders to look templates up in, first match wins; the built-ins come last."""
-    folders: list[Path] = []
-    if templates_dir is not None:
-        folders.append(templates_dir)
-    workspace_templates = (workspace or Path.cwd()) / "templates"
-    if workspace_templates.is_dir() and workspace_templates.resolve() != builtin_dir().resolve():
-        folders.append(workspace_templates)
-    folders.append(builtin_dir())
-    return folders
 
 
 class _Loader(jinja2.BaseLoader):

@@ -177,3 +177,57 @@ def test_a_killed_runs_temporaries_are_removed_by_the_next_run(tmp_path, support
     assert not left.exists()
     assert (olena / "matt-mahan.txt").is_file()
     assert (out / stamp.STAMP_NAME).is_file(), again.output
+
+
+# -- the early check: the stamp's files checked by a child while the inputs are read ----------
+
+FINGERPRINT = "f" * 64
+
+
+def _stamped(folder: Path) -> dict[str, int]:
+    (folder / "a").mkdir()
+    (folder / "a" / "x.txt").write_text("hello", encoding="utf-8")
+    summary = {"letters": 1, "cities": 1}
+    stamp.write(folder, FINGERPRINT, ["a/x.txt"], summary)
+    return summary
+
+
+def test_the_early_check_gives_the_stamped_summary(tmp_path):
+    summary = _stamped(tmp_path)
+    early = stamp.check_early(tmp_path)
+    assert early is not None
+    assert stamp.up_to_date(tmp_path, FINGERPRINT, early) == summary
+
+
+def test_the_early_check_finds_a_file_changed(tmp_path):
+    _stamped(tmp_path)
+    (tmp_path / "a" / "x.txt").write_text("hello!", encoding="utf-8")
+    early = stamp.check_early(tmp_path)
+    assert early is not None
+    assert stamp.up_to_date(tmp_path, FINGERPRINT, early) is None
+
+
+def test_the_early_check_is_not_waited_for_when_the_inputs_changed(tmp_path):
+    _stamped(tmp_path)
+    early = stamp.check_early(tmp_path)
+    assert early is not None
+    assert stamp.up_to_date(tmp_path, "e" * 64, early) is None
+    assert early.child._pid is None  # stopped (or, without fork, never started)
+
+
+def test_the_early_check_counts_only_for_the_stamp_it_read(tmp_path):
+    # a run that changed the folder since the child looked removed that stamp: even an equal
+    # new one (another file) is not the one the child checked
+    summary = _stamped(tmp_path)
+    early = stamp.check_early(tmp_path)
+    assert early is not None
+    early.child.result()  # the child is done
+    (tmp_path / "a" / "x.txt").write_text("hello!", encoding="utf-8")
+    stamp.clear(tmp_path)
+    stamp.write(tmp_path, FINGERPRINT, ["a/x.txt"], summary)
+    assert stamp.up_to_date(tmp_path, FINGERPRINT, early) is None
+    assert stamp.up_to_date(tmp_path, FINGERPRINT) == summary  # checked again here: all there
+
+
+def test_no_early_check_without_a_stamp(tmp_path):
+    assert stamp.check_early(tmp_path) is None

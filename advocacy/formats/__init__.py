@@ -8,10 +8,12 @@ Modules are imported only when a letter is rendered, so ``advocacy --help`` stay
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from advocacy.exceptions import LookupFailed
 from advocacy.letter import Letter
 
 #: format name -> module; the order is the order of ``--format`` and of the index columns.
@@ -40,6 +42,20 @@ class Style:
 
 class Renderer(Protocol):
     def render(self, letter: Letter) -> bytes: ...
+
+
+def parse_formats(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """Parse "pdf,docx" into known format names, in registry order."""
+    if value is None or value == "" or value == "all":
+        return tuple(FORMATS)
+    items = value.split(",") if isinstance(value, str) else list(value)
+    wanted = [item.strip().lower() for item in items if item.strip()]
+    unknown = [item for item in wanted if item not in FORMATS]
+    if unknown:
+        raise LookupFailed(
+            f"unknown format(s) {', '.join(unknown)} (choose from {', '.join(FORMATS)})"
+        )
+    return tuple(name for name in FORMATS if name in wanted)
 
 
 def renderer(name: str, style: Style) -> Renderer:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from stat import S_ISREG
@@ -25,7 +26,6 @@ from typing import Any
 
 from advocacy.exceptions import AdvocacyError
 from advocacy.output import TEMPORARY_PREFIX, atomic_write
-from advocacy.packet.state import LOCK_NAME, exclusive_lock
 
 STAMP_NAME = ".advocacy-stamp.json"
 STAMP_FORMAT = 1
@@ -114,15 +114,25 @@ def write(
 
 def _listed(relative: str) -> bool:
     """Whether the stamp lists this file: not the lock, the stamp or a temporary file."""
+    from advocacy.packet.state import LOCK_NAME
+
     name = relative.rsplit("/", 1)[-1]
     return name not in (STAMP_NAME, LOCK_NAME) and not (
         name.startswith(TEMPORARY_PREFIX) and name.endswith(".tmp")
     )
 
 
-def check(out: Path, fingerprint: str) -> dict[str, Any] | None:
+def check(out: Path, fingerprint: str | None) -> dict[str, Any] | None:
     """The stamped summary if the folder is exactly as the last run with ``fingerprint`` left
-    it (every listed file there, of its size); else None."""
+    it (every listed file there, of its size); else None. ``fingerprint=None`` accepts the
+    stamp's own (:func:`check_early`: the caller compares it)."""
+    found = _checked(out, fingerprint)
+    return None if found is None else found[1]
+
+
+def _checked(out: Path, fingerprint: str | None = None) -> tuple[str, dict[str, Any]] | None:
+    """The stamp's fingerprint and summary if every file it lists is there, of its size (and
+    the fingerprint is ``fingerprint``, if given)."""
     path = out / STAMP_NAME
     try:
         info = path.stat()
@@ -134,7 +144,8 @@ def check(out: Path, fingerprint: str) -> dict[str, Any] | None:
     if (
         not isinstance(document, dict)
         or document.get("format") != STAMP_FORMAT
-        or document.get("fingerprint") != fingerprint
+        or not isinstance(document.get("fingerprint"), str)
+        or (fingerprint is not None and document["fingerprint"] != fingerprint)
         or not isinstance(document.get("summary"), dict)
         or not isinstance(document.get("files"), list)
     ):
@@ -163,13 +174,83 @@ def check(out: Path, fingerprint: str) -> dict[str, Any] | None:
         return None
     finally:
         os.close(folder)
-    summary: dict[str, Any] = document["summary"]
-    return summary
+    return document["fingerprint"], document["summary"]
 
 
-def up_to_date(out: Path, fingerprint: str) -> dict[str, Any] | None:
+class EarlyCheck:
+    """The stamp's files checked by a child process while this one reads its inputs.
+
+    An unchanged rerun spends most of its time in 50,000 stats of the stamp's files, which
+    need nothing of the inputs: the child (:class:`advocacy.packet.forked.Forked`) does them
+    while this process loads the data set and computes the fingerprint, and
+    :func:`up_to_date` takes its verdict. The child holds no lock; a run that changes the
+    folder removes the stamp first (under the lock), so the verdict counts only if the stamp
+    is still the very file the child read (same inode, size and times) once this process
+    holds the lock.
+    """
+
+    def __init__(self, out: Path, identity: tuple[int, ...]):
+        from advocacy.packet.forked import Forked
+
+        self.out = out
+        self.identity = identity
+        self.child = Forked(lambda: _checked_as(out, identity))
+
+    def cancel(self) -> None:
+        self.child.cancel()
+
+
+def check_early(out: Path) -> EarlyCheck | None:
+    """Start checking the stamp's files in a child process; None when there is no stamp."""
+    identity = _identity(out / STAMP_NAME)
+    return EarlyCheck(out, identity) if identity is not None else None
+
+
+def _identity(path: Path) -> tuple[int, ...] | None:
+    """What tells this stamp file from any other, even one with the same name and bytes."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if not S_ISREG(info.st_mode):
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _checked_as(out: Path, identity: tuple[int, ...]) -> list[Any] | None:
+    """:func:`_checked` of the stamp file with ``identity`` (None if it is another now)."""
+    found = _checked(out)
+    if found is None or _identity(out / STAMP_NAME) != identity:
+        return None
+    return list(found)
+
+
+def _stamped_fingerprint(out: Path) -> str | None:
+    """The fingerprint at the head of the stamp (:func:`write` puts it there), read without
+    parsing the rest; None if it is not where it should be."""
+    try:
+        with (out / STAMP_NAME).open("rb") as handle:
+            head = handle.read(128)
+    except OSError:
+        return None
+    found = _HEAD.match(head)
+    return found.group(1).decode("ascii") if found else None
+
+
+_HEAD = re.compile(rb'\{"format": %d, "fingerprint": "([0-9a-f]{64})", ' % STAMP_FORMAT)
+
+
+def up_to_date(
+    out: Path, fingerprint: str, early: EarlyCheck | None = None
+) -> dict[str, Any] | None:
     """:func:`check` under the folder's lock; None when there is no stamp or the lock is held
-    (the usual way then reports the other run)."""
+    (the usual way then reports the other run). With ``early`` (:func:`check_early`), the
+    files were checked by its child: this waits for its verdict, unless the stamp's
+    fingerprint is already another."""
+    if early is not None:
+        return _up_to_date_early(out, fingerprint, early)
+    from advocacy.packet.state import exclusive_lock
+
     if not (out / STAMP_NAME).is_file():
         return None
     try:
@@ -177,3 +258,26 @@ def up_to_date(out: Path, fingerprint: str) -> dict[str, Any] | None:
             return check(out, fingerprint)
     except AdvocacyError:
         return None
+
+
+def _up_to_date_early(out: Path, fingerprint: str, early: EarlyCheck) -> dict[str, Any] | None:
+    stamped = _stamped_fingerprint(out)
+    if stamped is not None and stamped != fingerprint:
+        early.cancel()  # inputs changed: its verdict is not needed
+        return None
+    try:
+        found = early.child.result()
+    except AdvocacyError:  # the child failed (killed, a summary too large): check here
+        return up_to_date(out, fingerprint)
+    if not isinstance(found, list) or len(found) != 2 or found[0] != fingerprint:
+        return None
+    from advocacy.packet.state import exclusive_lock
+
+    try:
+        with exclusive_lock(out):
+            if _identity(out / STAMP_NAME) != early.identity:
+                return None  # another run changed the folder since
+    except AdvocacyError:
+        return None
+    summary = found[1]
+    return summary if isinstance(summary, dict) else None
