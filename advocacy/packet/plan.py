@@ -231,10 +231,36 @@ def letter_digest(
 
 def writer_digest(job: LetterJob) -> str:
     """Hash what a supporter's letters share whoever they go to: the supporter as sender,
-    their note and their folder (computed once for all of a supporter's letters)."""
-    assert job.sender is not None
-    sender = {name: getattr(job.sender, name) for name in job.sender.__dataclass_fields__}
-    return digest(sender, job.personal, job.group)
+    their note and their folder (computed once for all of a supporter's letters).
+
+    The hash is :func:`digest` of ``(sender as a mapping, note, folder)``. Its JSON is written
+    here directly when the fields are text, None and lines of text (every supporter's):
+    json's encoder takes three times the instructions, 10,000 times a packet.
+    """
+    sender = job.sender
+    assert sender is not None
+    values = [getattr(sender, name) for name in _SENDER_FIELDS]
+    try:
+        fields = [_STRING(value) if type(value) is str else _lines_json(value) for value in values]
+        text = _SENDER_JSON % (*fields, _STRING(job.personal), _STRING(job.group))
+    except TypeError:  # another kind of value: json's own way
+        return digest(dict(zip(_SENDER_FIELDS, values, strict=True)), job.personal, job.group)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_STRING = json.encoder.encode_basestring  # a string as json writes it (ensure_ascii=False)
+_SENDER_FIELDS = tuple(sorted(Sender.__dataclass_fields__))  # in json's sort_keys order
+#: ``_SORTED_JSON((sender, note, folder))`` with a %s for each value
+_SENDER_JSON = "[{" + ", ".join(f'"{name}": %s' for name in _SENDER_FIELDS) + "}, %s, %s]"
+
+
+def _lines_json(value: Any) -> str:
+    """None, or a tuple or list of text, as json writes it; TypeError for anything else."""
+    if value is None:
+        return "null"
+    if type(value) is tuple or type(value) is list:
+        return "[" + ", ".join(map(_STRING, value)) + "]"
+    raise TypeError(type(value).__name__)
 
 
 def official_letter_digest(inputs: str, job: LetterJob) -> str:
