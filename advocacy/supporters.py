@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,8 @@ ALIASES = {
     "organization": "organisation",
 }
 SCHEMA = TableSchema(COLUMNS, ("name",), ALIASES, "supporters")
+#: the same few districts for 10,000 supporters: each label made once
+_district_label = lru_cache(maxsize=1024)(district_label)
 MAX_NOTE = 1500  # characters: a paragraph, not a second letter
 
 
@@ -98,7 +100,7 @@ class Supporter:
             address_lines=(*self.street, city_line),
             email=self.email,
             phone=self.phone,
-            district=district_label(self.district) if self.district else None,
+            district=_district_label(self.district) if self.district else None,
             organisation=self.organisation,
             city=self.city,
             state=self.state,

@@ -81,14 +81,14 @@ def plan_supporters(
         while slug in slugs:  # the same name and street elsewhere: still its own folder
             slug += "-x"
         slugs.add(slug)
-        group = SupporterGroup(
-            supporter, f"{SUPPORTERS_FOLDER}/{slug}", city, reasons=list(assignment.reasons)
-        )
+        folder = f"{SUPPORTERS_FOLDER}/{slug}"
+        group = SupporterGroup(supporter, folder, city, reasons=list(assignment.reasons))
         groups.append(group)
         if city is None or not assignment.officials:
             continue
-        if city.slug not in city_jobs:
-            city_jobs[city.slug] = plan_city(
+        place = city.slug
+        if place not in city_jobs:
+            city_jobs[place] = plan_city(
                 data,
                 city,
                 folders,
@@ -98,15 +98,17 @@ def plan_supporters(
                 date=settings.date,
             )
             count = len(data.officials_of(city))
-            city_plans[city.slug] = CityPlan(city, [], city_jobs[city.slug][1], count)
-        if city.slug not in by_city:  # who gets a letter in this city, and who does not
-            jobs, skipped = city_jobs[city.slug]
-            by_city[city.slug] = (
+            city_plans[place] = CityPlan(city, [], city_jobs[place][1], count)
+        if place not in by_city:  # who gets a letter in this city, and who does not
+            jobs, skipped = city_jobs[place]
+            by_city[place] = (
                 {id(job.official): job for job in jobs},
                 {id(s.official): s.reason for s in skipped},
             )
-        by_official, skipped_by_official = by_city[city.slug]
+        by_official, skipped_by_official = by_city[place]
+        city_letters = city_plans[place].letters
         sender = supporter.sender()
+        note = supporter.note
         writer: str | None = None  # the writer_digest of this supporter's letters
         for official in assignment.officials:
             job = by_official.get(id(official))
@@ -115,21 +117,13 @@ def plan_supporters(
                 if reason:
                     group.reasons.append(f"no letter to {official.name}: {reason}")
                 continue
-            mine = LetterJob(
-                official,
-                city,
-                job.template,
-                job.stem,
-                sender=sender,
-                personal=supporter.note,
-                group=group.folder,
-            )
+            mine = LetterJob(official, city, job.template, job.stem, sender, note, folder)
             shared = shared_digests.get(id(job))
             if shared is None:
                 shared = shared_digests[id(job)] = official_letter_digest(inputs, job)
             writer = writer or writer_digest(mine)
             planned = PlannedLetter(mine, letter_digest(inputs, mine, shared, writer))
             group.letters.append(planned)
-            city_plans[city.slug].letters.append(planned)
+            city_letters.append(planned)
     ordered = sorted(city_plans.values(), key=lambda c: c.city.label.casefold())
     return PacketPlan(ordered, inputs, supporters=SupportersPlan(load, groups))
