@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import yaml
 from jinja2.loaders import split_template_path
 
@@ -198,6 +199,29 @@ class _Sandbox(BoundedSandbox):
         return super().call(__context, __obj, *args, **kwargs)
 
 
+#: MarkupSafe's escaping of a string, without ``escape``'s Python around it (MarkupSafe 3 has
+#: it under this name; elsewhere None, and ``escape`` is used as it is)
+_escape_inner: Callable[[str], str] | None = getattr(markupsafe, "_escape_inner", None)
+
+
+def escape(value: Any) -> markupsafe.Markup:
+    """``markupsafe.escape(value)``: a string's ``Markup`` made at once (``Markup()`` asks
+    the text for ``__html__`` first, in Python: with ``escape`` half the time of a page)."""
+    if type(value) is str and _escape_inner is not None:
+        return str.__new__(markupsafe.Markup, _escape_inner(value))
+    return markupsafe.escape(value)
+
+
+class _HtmlTemplate(jinja2.Template):
+    """A template of an HTML environment: what it prints is escaped by :func:`escape`."""
+
+    @classmethod
+    def _from_namespace(cls, environment: Any, namespace: Any, globals: Any) -> Any:  # noqa: A002
+        if namespace.get("escape") is markupsafe.escape:  # the compiled code's escape()
+            namespace["escape"] = escape
+        return super()._from_namespace(environment, namespace, globals)
+
+
 def make_environment(
     folders: Iterable[Path], *, html: bool = False, reload: bool = True, memo: bool = False
 ) -> jinja2.Environment:
@@ -224,6 +248,8 @@ def make_environment(
         extensions=() if html else (TypographyExtension,),
     )
     bound_filters(environment)
+    if html:
+        environment.template_class = _HtmlTemplate
     if not reload:
         _keep_templates(environment)
     if memo:

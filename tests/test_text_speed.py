@@ -185,3 +185,32 @@ def test_sections_found_with_str_split_are_the_regular_expressions(pieces):
         assert found == expected
     else:  # the regular expression then decides: a marker it does not take stays in the text
         assert text.count("\ue010") > len(parts) // 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.one_of(
+        st.text(),
+        st.integers(),
+        st.none(),
+        st.text().map(lambda t: __import__("markupsafe").Markup(t)),
+    )
+)
+def test_the_html_templates_escape_is_markupsafes(value):
+    import markupsafe
+
+    from advocacy.templating import escape
+
+    mine, theirs = escape(value), markupsafe.escape(value)
+    assert type(mine) is type(theirs) is markupsafe.Markup
+    assert str(mine) == str(theirs)
+
+
+def test_html_templates_print_through_the_faster_escape(tmp_path):
+    from advocacy.templating import escape, make_environment
+
+    (tmp_path / "page.html.j2").write_text("<p>{{ name }}</p>", encoding="utf-8")
+    environment = make_environment([tmp_path], html=True)
+    template = environment.get_template("page.html.j2")
+    assert template.root_render_func.__globals__["escape"] is escape
+    assert template.render(name="<Zoë & 'Ann'>") == "<p>&lt;Zoë &amp; &#39;Ann&#39;&gt;</p>"
