@@ -436,8 +436,38 @@ def _parse_block(block: str, numbering: dict[str, int]) -> Paragraph:
     return Paragraph(_parts(joined, numbering), "quote" if first.startswith(BLOCKQUOTE) else "body")
 
 
+#: The quote set in use by its quotes' ids, and the notes already made from it: a letter's notes are
+#: mostly the very tuple of the letters before it, which the formats then find by identity
+#: (hashing the notes hashed every field of their quotes, several times a letter).
+_QUOTES_BY_ID: dict[int, tuple[Sequence[Quote], dict[str, Quote]]] = {}
+_NOTE_TUPLES: dict[tuple[int, tuple[tuple[str, int], ...]], tuple[Note, ...]] = {}
+MAX_NOTE_TUPLES = 1024
+
+
 def _notes(numbering: dict[str, int], quotes: Sequence[Quote], template: str) -> tuple[Note, ...]:
-    by_id = {q.id: q for q in quotes}
+    if type(quotes) is not tuple:  # a list could change between letters: made anew
+        return _made_notes(numbering, {q.id: q for q in quotes}, template)
+    found = _QUOTES_BY_ID.get(id(quotes))
+    if found is None or found[0] is not quotes:
+        # a new quote set: the notes kept are forgotten with the sets they were made from,
+        # so that no note is found by the id of a set that is gone
+        _QUOTES_BY_ID.clear()
+        _NOTE_TUPLES.clear()
+        found = _QUOTES_BY_ID[id(quotes)] = (quotes, {q.id: q for q in quotes})
+    by_id = found[1]
+    key = (id(quotes), tuple(numbering.items()))
+    made = _NOTE_TUPLES.get(key)
+    if made is None:
+        made = _made_notes(numbering, by_id, template)
+        if len(_NOTE_TUPLES) >= MAX_NOTE_TUPLES:
+            _NOTE_TUPLES.clear()
+        _NOTE_TUPLES[key] = made
+    return made
+
+
+def _made_notes(
+    numbering: dict[str, int], by_id: dict[str, Quote], template: str
+) -> tuple[Note, ...]:
     notes = []
     for quote_id, number in numbering.items():
         if quote_id not in by_id:

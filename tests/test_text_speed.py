@@ -214,3 +214,26 @@ def test_html_templates_print_through_the_faster_escape(tmp_path):
     template = environment.get_template("page.html.j2")
     assert template.root_render_func.__globals__["escape"] is escape
     assert template.render(name="<Zoë & 'Ann'>") == "<p>&lt;Zoë &amp; &#39;Ann&#39;&gt;</p>"
+
+
+def test_notes_are_kept_for_their_quote_set_only():
+    """A letter's notes are the same tuple as the last letter's for the same quotes and
+    numbers (the formats find them by identity), and never the notes of another quote set."""
+    import dataclasses
+
+    from advocacy.compose import _notes
+    from advocacy.dataset import load_dataset
+    from advocacy.formats.text import WIDTH, sources
+
+    quotes = tuple(load_dataset().quotes)
+    numbering = {quotes[2].id: 1, quotes[0].id: 2}
+    first = _notes(dict(numbering), quotes, "t.j2")
+    assert _notes(dict(numbering), quotes, "t.j2") is first
+    assert [(n.number, n.quote) for n in first] == [(1, quotes[2]), (2, quotes[0])]
+    assert sources(first, WIDTH) == sources(list(first), WIDTH)
+    # another set with the same ids (a campaign's own wording): its own quotes
+    changed = tuple(dataclasses.replace(q, text=q.text + " (changed)") for q in quotes)
+    other = _notes(dict(numbering), changed, "t.j2")
+    assert [n.quote for n in other] == [changed[2], changed[0]]
+    assert other is not first and _notes(dict(numbering), changed, "t.j2") is other
+    assert _notes(dict(numbering), list(quotes), "t.j2") == first  # a list: made anew

@@ -101,6 +101,8 @@ def _remember(key: tuple[object, int | None], value: Any) -> Any:
 #: letter's paragraphs are mostly the very objects of the letters before it (compose.py keeps
 #: them), and hashing a paragraph cost more than finding it this way.
 _BY_ID: dict[tuple[int, int | None], tuple[Paragraph, str]] = {}
+#: A letter's notes (a tuple) by identity, with their "Sources" list (compose.py keeps them).
+_NOTES_BY_ID: dict[tuple[int, int | None], tuple[tuple[Note, ...], tuple[str, ...]]] = {}
 
 
 def block(paragraph: Paragraph, width: int | None) -> str:
@@ -126,10 +128,17 @@ def sources(notes: Sequence[Note], width: int | None) -> list[str]:
     """The numbered "Sources" list."""
     if not notes:
         return []
+    same = _NOTES_BY_ID.get((id(notes), width))  # mostly the very tuple of the last letter
+    if same is not None and same[0] is notes:
+        return list(same[1])
     key = (tuple(notes), width)
     found = _LAID_OUT.get(key)
     if found is None:
         found = _remember(key, _sources(notes, width))
+    if type(notes) is tuple:
+        if len(_NOTES_BY_ID) >= MAX_LAID_OUT:
+            _NOTES_BY_ID.clear()
+        _NOTES_BY_ID[(id(notes), width)] = (notes, found)
     return list(found)
 
 
