@@ -216,6 +216,7 @@ class LetterFactory:
         self._out: Path | None = None
         self._folders: dict[str, Path] = {}
         self._folder_names: dict[str, str] = {}
+        self._html: Any = None  # html_environment, made at first use
         #: the folder being written whole (new_folder): its key (out, folder) and itself
         self._new: tuple[tuple[Path, str], NewFolder] | None = None
         #: letters composed ahead of writing (compose_ahead), or the error composing raised
@@ -273,6 +274,14 @@ class LetterFactory:
             if err.exhausted:
                 self._exhausted[job.template.path] = err
             raise
+
+    @property
+    def html_environment(self) -> Any:
+        """The run's environment for HTML pages (a supporter's page): like the letters', each
+        template is read once, not checked again for every page."""
+        if self._html is None:
+            self._html = make_environment(self.folders, html=True, reload=False)
+        return self._html
 
     def renderer(self, name: str) -> Any:
         """The renderer of format ``name``, built (and its libraries imported) at first use."""
@@ -333,7 +342,7 @@ class LetterFactory:
         does not exist yet; else each file is written and renamed into place on its own.
         A supporter's letters and page all go to their own folder: a new supporter's is
         written whole."""
-        final = self._resolved(out, folder)
+        final = str(self._resolved(out, folder))
         try:
             os.lstat(final)
         except FileNotFoundError:
@@ -341,7 +350,7 @@ class LetterFactory:
         else:
             yield
             return
-        new = NewFolder(str(final), self.durable)
+        new = NewFolder(final, self.durable)
         self._new = ((out, folder), new)
         try:
             yield

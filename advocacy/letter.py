@@ -8,9 +8,9 @@ paragraphs whose parts are plain strings and numbered note references. Output mo
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from advocacy.dataset import City
 from advocacy.models import Official, Quote, Sender, Tie
@@ -18,6 +18,35 @@ from advocacy.residency import district_label, is_resident
 from advocacy.text import district_heading, us_date
 
 PLACEHOLDER_NAME = "[Your name]"
+
+_T = TypeVar("_T")
+
+
+class cached_property(Generic[_T]):  # noqa: N801 - used as functools.cached_property is
+    """``functools.cached_property`` without its lock (Python 3.11 takes one for every first
+    read, several times a letter): the value is computed once and kept in the object's
+    ``__dict__``, where later reads find it. Two threads reading it first at once may both
+    compute it; the values are equal (the objects are frozen)."""
+
+    def __init__(self, function: Callable[[Any], _T]):
+        self.function = function
+        self.name = function.__name__
+        self.__doc__ = function.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> cached_property[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.function(instance)
+        return value
+
+
 PLACEHOLDER_ADDRESS = ("[Your street address]", "[City, State ZIP]")
 
 

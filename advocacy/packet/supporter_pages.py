@@ -131,6 +131,7 @@ def write_page(
     results: Sequence[LetterResult],
     place: Callable[[Path, str, str], str] | None = None,
     write: Callable[[dict[str, bytes]], None] | None = None,
+    environment: Any = None,
 ) -> tuple[str, int]:
     """Write ``group``'s page from its letters' results; return its path and size.
 
@@ -138,7 +139,8 @@ def write_page(
     ``write({path: bytes})`` writes it (``LetterFactory.file`` and ``write_files``, which
     know the folders resolved already and the folder being written whole); by default the
     path is resolved in full (``inside``, a system call a path component) and the page is
-    written to a temporary file and renamed into place.
+    written to a temporary file and renamed into place. ``environment`` is the HTML
+    environment to render it in (by default the process's shared one).
     """
     shown = page_formats(formats)
     rows = [letter_row(group, result) for result in results]
@@ -152,7 +154,8 @@ def write_page(
         "date": date,
         "version": __version__,
     }
-    environment = shared_environment(tuple(folders), html=True)
+    if environment is None:
+        environment = shared_environment(tuple(folders), html=True)
     # rendered as letters are (bounded in size; the template's globals not walked again)
     page = render_bounded(environment.get_template(SUPPORTER_INDEX), context).encode("utf-8")
     relative = page_path(group.folder)

@@ -166,6 +166,7 @@ def _write_page(factory: LetterFactory, unit: Unit, out: Path, results: list[Let
             results,
             factory.file,
             factory.write_files,
+            factory.html_environment,
         )
         return (path, size, None)
     except Exception as err:  # noqa: BLE001 - reported with the supporter's name
