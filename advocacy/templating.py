@@ -61,14 +61,14 @@ def clean_value(value: Any) -> str:
     """Turn a data value into text that cannot carry markers or break a paragraph."""
     if value is None:
         return ""
-    if type(value) is str and value.isascii() and value.isprintable():
-        return value  # no marker (they are not ASCII) and no line break (not printable)
+    if type(value) is str and value.isprintable():
+        return value  # no marker and no line break: none of them is printable
     text = _MARKS.sub("", str(value))
     return _NEWLINES.sub(" ", text)
 
 
 def _finalize(value: Any) -> Any:
-    if type(value) is str and value.isascii() and value.isprintable():
+    if type(value) is str and value.isprintable():
         return value  # what clean_value() would return, without the call (most values)
     if isinstance(value, Marked):
         return value

@@ -237,3 +237,22 @@ def test_notes_are_kept_for_their_quote_set_only():
     assert [n.quote for n in other] == [changed[2], changed[0]]
     assert other is not first and _notes(dict(numbering), changed, "t.j2") is other
     assert _notes(dict(numbering), list(quotes), "t.j2") == first  # a list: made anew
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(
+        st.one_of(
+            st.characters(blacklist_categories=("Cs",)),
+            st.sampled_from(["\ue000", "\ue01f", "\ue010", "\n", "\r", "\u2028", "\x85", "é"]),
+        )
+    )
+)
+def test_clean_value_of_a_printable_string_is_the_regular_expressions(text):
+    import re
+
+    from advocacy.templating import clean_value
+
+    marks = re.compile("[\ue000-\ue01f]")
+    newlines = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
+    assert clean_value(text) == newlines.sub(" ", marks.sub("", text))
