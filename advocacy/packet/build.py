@@ -127,7 +127,10 @@ def build_packet(
                                 if progress is not None:
                                     progress(letter, record)
                             state.flush()
-                            _page_written(unit, written, page, pages, state, report)
+                            _page_written(
+                                unit, written, page, pages, state, report,
+                                plan.inputs_digest, settings.formats,
+                            )  # fmt: skip
                 except KeyboardInterrupt:
                     report.interrupted = True
                 except WorkerDied as err:
@@ -280,7 +283,8 @@ def _stamp_summary(report: PacketReport) -> dict[str, Any]:
 def _supporter_units(
     plan: PacketPlan, settings: PacketSettings, state: PacketState, todo: list[PlannedLetter]
 ) -> tuple[list[Unit], dict[str, str]]:
-    """The supporters whose letters or page must be written, and every page's hash.
+    """The supporters whose letters or page must be written, and the hashes of the pages
+    written before (a page never written gets its hash once it is).
 
     A supporter's page is written by the worker that writes their letters, from the letters'
     results (their ``mailto:`` links stay in the worker). So when a page must be written
@@ -291,8 +295,12 @@ def _supporter_units(
     units: list[Unit] = []
     pages: dict[str, str] = {}
     for group in plan.supporters.groups:
+        stored = state.combined.get(group.folder)
+        if stored is None:  # never written: its hash is computed once it is (_page_written)
+            units.append(Unit(tuple(group.letters), group))
+            continue
         key = pages[group.folder] = page_key(plan.inputs_digest, group, settings.formats)
-        current = page_is_current(settings.out, group, key, state.combined.get(group.folder))
+        current = page_is_current(settings.out, group, key, stored)
         if not current or any(letter.key in waiting for letter in group.letters):
             units.append(Unit(tuple(group.letters), group))
     return units, pages
@@ -305,6 +313,8 @@ def _page_written(
     pages: dict[str, str],
     state: PacketState,
     report: PacketReport,
+    inputs_digest: str,
+    formats: tuple[str, ...],
 ) -> None:
     """Record a supporter's page: done only when every letter on it was written."""
     group = unit.group
@@ -318,7 +328,8 @@ def _page_written(
         return
     report.combined_written.append(path)
     if all(record.get("status") == "ok" for record in written):
-        state.combined[group.folder] = recorded(pages[group.folder], size)
+        key = pages.get(group.folder) or page_key(inputs_digest, group, formats)
+        state.combined[group.folder] = recorded(key, size)
 
 
 def _forget_unplanned(state: PacketState, plan: PacketPlan) -> list[str]:
