@@ -45,8 +45,8 @@ def measure(
     """In this process: plan the letters, write each once; CPU seconds and counts.
 
     ``files=False`` composes and renders every letter but writes no file and no supporter's
-    page (what they cost is the difference). Each pass runs in a process of its own: a second pass in the
-    same process would find the letters' paragraphs already laid out.
+    page (what they cost is the difference). Each pass runs in a process of its own: a
+    second pass in the same process would find the letters' paragraphs already laid out.
     """
     import datetime as dt
     import gc
