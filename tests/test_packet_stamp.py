@@ -231,3 +231,17 @@ def test_the_early_check_counts_only_for_the_stamp_it_read(tmp_path):
 
 def test_no_early_check_without_a_stamp(tmp_path):
     assert stamp.check_early(tmp_path) is None
+
+
+@pytest.mark.parametrize("changed", [None, "a/0.txt", "a/5.txt"])
+def test_a_long_stamp_is_checked_in_two_halves_all_the_same(tmp_path, monkeypatch, changed):
+    monkeypatch.setattr(stamp, "SPLIT_FILES", 2)
+    (tmp_path / "a").mkdir()
+    names = [f"a/{number}.txt" for number in range(6)]
+    for name in names:
+        (tmp_path / name).write_text(name, encoding="utf-8")
+    stamp.write(tmp_path, FINGERPRINT, names, {"letters": 6, "cities": 1})
+    if changed:  # in the first half, or in the half the other process checks
+        (tmp_path / changed).write_text("longer than it was", encoding="utf-8")
+    found = stamp._checked(tmp_path, FINGERPRINT, split=True)
+    assert (found is None) == bool(changed)
