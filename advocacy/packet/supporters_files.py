@@ -388,7 +388,6 @@ def _write_overview(
     # shows besides is each supporter and what could not be written for them
     shown = [(p["name"], p["city"], p["folder"], p["reasons"]) for p in people]
     complete = not report.pending and not report.interrupted
-    names = ["index.html", "manifest.csv", "manifest.json"]
     if report.rendered:
         # letters rendered in this run nearly always change the overview: all three files
         # are written by two children at once (the manifest takes longest), and whether
@@ -411,7 +410,7 @@ def _write_overview(
     except BaseException:
         child.cancel()
         raise
-    report.combined_written += names
+    report.combined_written += list(OVERVIEW_NAMES)
     return Overview(out, child, overview_hash, False, complete)
 
 
