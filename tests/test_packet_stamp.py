@@ -245,3 +245,12 @@ def test_a_long_stamp_is_checked_in_two_halves_all_the_same(tmp_path, monkeypatc
         (tmp_path / changed).write_text("longer than it was", encoding="utf-8")
     found = stamp._checked(tmp_path, FINGERPRINT, split=True)
     assert (found is None) == bool(changed)
+
+
+def test_no_early_check_where_no_child_can_be_made(tmp_path, monkeypatch):
+    import advocacy.packet.forked as forked
+
+    summary = _stamped(tmp_path)
+    monkeypatch.setattr(forked, "_single_threaded", lambda: False)
+    assert stamp.check_early(tmp_path) is None
+    assert stamp.up_to_date(tmp_path, FINGERPRINT) == summary  # checked here, as before

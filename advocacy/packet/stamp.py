@@ -245,7 +245,13 @@ class EarlyCheck:
 
 
 def check_early(out: Path) -> EarlyCheck | None:
-    """Start checking the stamp's files in a child process; None when there is no stamp."""
+    """Start checking the stamp's files in a child process; None when there is no stamp, or
+    no child can be made (the check would run here at once, before the fingerprint says
+    whether it is needed: :func:`up_to_date` then checks as usual)."""
+    from advocacy.packet.forked import _single_threaded
+
+    if not hasattr(os, "fork") or not _single_threaded():
+        return None
     identity = _identity(out / STAMP_NAME)
     return EarlyCheck(out, identity) if identity is not None else None
 
