@@ -262,6 +262,8 @@ class MemoBlock:
                 key = value
             elif mode == _IDENTITY:
                 key = id(value)
+            elif mode == _VALUE:  # a flag, a number, None
+                key = (type(value), value)
             elif mode == _SUBJECT and kind == _VAR:
                 if subject is not None and subject is not value:
                     return None
