@@ -345,9 +345,12 @@ class LetterFactory:
         final = str(self._resolved(out, folder))
         try:
             os.lstat(final)
+            missing = False
         except FileNotFoundError:
-            pass
-        else:
+            missing = True
+        except OSError:  # cannot be looked at: each file then says why it cannot be written
+            missing = False
+        if not missing:
             yield
             return
         new = NewFolder(final, self.durable)

@@ -8,7 +8,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from advocacy.exceptions import AdvocacyError, OutputError
 
@@ -35,6 +35,7 @@ TEMPORARY_PREFIX, TEMPORARY_SUFFIX = ".advocacy-", ".tmp"
 FILE_MODE = 0o666 & ~_umask()
 
 
+_T = TypeVar("_T")
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC
 _names = itertools.count()
 
@@ -48,6 +49,12 @@ def open_temporary(path: Path | str) -> tuple[int, str]:
     ``FILE_MODE`` at once (no ``chmod`` after). The folder is made only when it is missing:
     checking it before every file cost a system call a file.
     """
+    return _make_temporary(path, lambda temporary: os.open(temporary, _FLAGS, FILE_MODE))
+
+
+def _make_temporary(path: Path | str, make: Callable[[str], _T]) -> tuple[_T, str]:
+    """``make(name)`` (a file or a folder) at the first free temporary name next to ``path``
+    (see :func:`open_temporary`); what it returned, and the name."""
     folder, name = os.path.split(os.fspath(path))
     made = False
     while True:
@@ -55,7 +62,7 @@ def open_temporary(path: Path | str) -> tuple[int, str]:
             folder, f"{TEMPORARY_PREFIX}{name}.{os.getpid()}-{next(_names)}{TEMPORARY_SUFFIX}"
         )
         try:
-            return os.open(temporary, _FLAGS, FILE_MODE), temporary
+            return make(temporary), temporary
         except FileExistsError:
             continue
         except FileNotFoundError:
@@ -202,22 +209,10 @@ class NewFolder:
     def __init__(self, final: str, durable: bool = True):
         self.final = final
         self.durable = durable
-        parent, name = os.path.split(final)
-        made = False
-        while True:
-            self.path = os.path.join(
-                parent, f"{TEMPORARY_PREFIX}{name}.{os.getpid()}-{next(_names)}{TEMPORARY_SUFFIX}"
-            )
-            try:
-                os.mkdir(self.path)
-                break
-            except FileExistsError:
-                continue
-            except FileNotFoundError:
-                if made:
-                    raise
-                os.makedirs(parent, exist_ok=True)
-                made = True
+        try:
+            _, self.path = _make_temporary(final, os.mkdir)
+        except OSError as err:
+            raise OutputError(f"cannot write {final}: {err.strerror or err}") from err
         #: the start of every path inside the temporary folder
         self.prefix = self.path + os.sep
         self.written = 0

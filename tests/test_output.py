@@ -237,3 +237,10 @@ def test_a_factory_keeps_the_folders_of_each_output_folder_apart(tmp_path: Path)
             out.resolve() / "supporters" / "ann" / "mayor.txt"
         )
         assert factory.path(out, "supporters", "x.txt") == out.resolve() / "supporters" / "x.txt"
+
+
+def test_a_new_folder_that_cannot_be_made_fails_cleanly(tmp_path: Path):
+    (tmp_path / "supporters").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"cannot write .*supporters/ann: Not a directory"):
+        NewFolder(str(tmp_path / "supporters" / "ann"))
+    assert _listing(tmp_path) == ["supporters"]

@@ -287,27 +287,32 @@ def test_an_overview_that_cannot_be_put_in_place_is_written_by_the_next_run(
     assert "Everything is up to date" in supporters_packet(tmp_path).output
 
 
+class _Child:
+    """A child writing the overview whose result raises ``error``; it records being stopped."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+        self.cancelled = False
+
+    def result(self):
+        raise self.error
+
+    def cancel(self):
+        self.cancelled = True
+
+
 @pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
 def test_ctrl_c_while_waiting_for_the_child_saves_the_state_then_stops(tmp_path: Path, stop):
     from advocacy.packet.build import _save
     from advocacy.packet.report import PacketReport
     from advocacy.packet.supporters_files import Overview
 
-    class Child:
-        cancelled = False
-
-        def result(self):
-            raise stop()
-
-        def cancel(self):
-            self.cancelled = True
-
     state = PacketState(tmp_path)
     letter, entry = letters(1)[0]
     state.record(letter, entry)
     state.combined["packet"] = "of the last run"  # it no longer describes the files
     state.combined.pop("packet")
-    overview = Overview(tmp_path, Child(), "new", current=False, complete=True)  # type: ignore[arg-type]
+    overview = Overview(tmp_path, _Child(stop()), "new", current=False, complete=True)  # type: ignore[arg-type]
     with pytest.raises(stop):
         _save(state, overview, PacketReport(tmp_path), stamped=True)
     saved = json.loads((tmp_path / STATE_NAME).read_text(encoding="utf-8"))
@@ -320,16 +325,7 @@ def test_an_interrupted_run_stops_the_child_and_records_no_overview(tmp_path: Pa
     from advocacy.packet.report import PacketReport
     from advocacy.packet.supporters_files import Overview
 
-    class Child:
-        cancelled = False
-
-        def result(self):
-            raise AssertionError("an interrupted run does not wait for the child")
-
-        def cancel(self):
-            self.cancelled = True
-
-    child = Child()
+    child = _Child(AssertionError("an interrupted run does not wait for the child"))
     state = PacketState(tmp_path)
     report = PacketReport(tmp_path, interrupted=True)
     overview = Overview(tmp_path, child, "new", current=False, complete=False)  # type: ignore[arg-type]
@@ -363,20 +359,11 @@ def test_a_state_save_stopped_before_the_overview_stops_the_child(
     from advocacy.packet.report import PacketReport
     from advocacy.packet.supporters_files import Overview
 
-    class Child:
-        cancelled = False
-
-        def result(self):
-            raise AssertionError("not waited for: its files are not put in place")
-
-        def cancel(self):
-            self.cancelled = True
-
     def stopped(self, finishing=None):
         raise KeyboardInterrupt  # Ctrl-C while the letters are encoded
 
     monkeypatch.setattr(PacketState, "save", stopped)
-    child = Child()
+    child = _Child(AssertionError("not waited for: its files are not put in place"))
     overview = Overview(tmp_path, child, "new", current=False, complete=True)  # type: ignore[arg-type]
     with pytest.raises(KeyboardInterrupt):
         _save(PacketState(tmp_path), overview, PacketReport(tmp_path), stamped=True)

@@ -462,3 +462,18 @@ def test_a_run_killed_before_a_new_supporter_folder_is_in_place_leaves_nothing_h
         for name in mine:
             if (out / name).is_file():
                 assert (out / name).read_bytes() == (clean / name).read_bytes(), name
+
+
+def test_supporters_folders_that_cannot_be_made_fail_each_letter_with_its_file(tmp_path):
+    path = write(
+        tmp_path, "Olena Kovalenko,100 Example St,San Jose,CA,95113,olena@example.org,3,,\n"
+    )
+    out = tmp_path / "campaign"
+    out.mkdir()
+    (out / "supporters").write_text("not a folder", encoding="utf-8")
+    result = run("packet", "--supporters", str(path), "--out", str(out), "--format", "txt,eml")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert re.search(r"cannot write \S+/supporters/olena-kovalenko-\w+/\S+\.eml: Not a directory",
+                     result.output)  # fmt: skip
+    assert not [p for p in out.rglob("*.tmp")]

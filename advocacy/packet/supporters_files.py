@@ -302,9 +302,10 @@ def _remove_bundles(
 
 @dataclass
 class Overview:
-    """The overview being written: ``manifest.json`` is, ``manifest.csv`` and ``index.html``
-    are in their temporary files in a child process (:func:`finish_overview` puts them in
-    place)."""
+    """The overview being written: ``manifest.csv`` and ``index.html`` in their temporary
+    files by a child process, and ``manifest.json`` either written already or, when letters
+    were rendered, by a second child (``writer``); :func:`finish_overview` puts them in
+    place."""
 
     out: Path
     child: Forked
