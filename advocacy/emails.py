@@ -19,6 +19,16 @@ from email_validator import EmailNotValidError, validate_email
 
 __all__ = ["EmailNotValidError", "normalized_email"]
 
+#: Local parts that take the long way: RFC 2142's role mailboxes (postmaster, www, ...),
+#: which email-validator lowercases; None (every address the long way) if it has no list
+_ROLE_MAILBOXES: frozenset[str] | None
+try:
+    from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
+
+    _ROLE_MAILBOXES = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
+except ImportError:  # pragma: no cover - another email-validator: its own way for all
+    _ROLE_MAILBOXES = None
+
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _DOT_ATOM = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
 #: RFC 5321's limits, as email-validator applies them: 64 octets of local part, 254 in all
@@ -46,6 +56,8 @@ def normalized_email(address: str) -> str:
         and address.isascii()
         and len(local) <= _LOCAL_MAX
         and _DOT_ATOM.fullmatch(local)
+        and _ROLE_MAILBOXES is not None
+        and local.lower() not in _ROLE_MAILBOXES
         and (normal := _domain(domain)) is not None
         and len(local) + 1 + len(normal) <= _ADDRESS_MAX
     ):

@@ -46,6 +46,8 @@ def full(address: str) -> str:
 @example("first.last", "example.test")
 @example(".first", "example.org")
 @example("first..last", "example.org")
+@example("WWW", "example.org")  # a role mailbox (RFC 2142): email-validator lowercases it
+@example("PostMaster", "Example.ORG")
 def test_same_as_email_validator(local: str, domain: str) -> None:
     address = f"{local}@{domain}"
     assert outcome(normalized_email, address) == outcome(full, address)
